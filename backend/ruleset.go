@@ -66,8 +66,8 @@ const (
 	// SYN-ACK (nft: tcp flags & (syn|rst) == syn; iptables: -p tcp
 	// --tcp-flags SYN,RST SYN).
 	MatchSYN MatchKind = iota + 1
-	MatchInIface  // Iface: input interface name
-	MatchOutIface // Iface: output interface name
+	MatchInIface  // Iface: input interface name; a trailing "+" matches any suffix
+	MatchOutIface // Iface: output interface name; a trailing "+" matches any suffix
 	MatchSrcAddr  // Prefix: source address (the rule's Family is the prefix's)
 	MatchDstAddr  // Prefix: destination address
 	MatchSrcMAC   // MAC: Ethernet source address
@@ -89,7 +89,7 @@ type Match struct {
 // route's MTU minus the IP and TCP headers), counts the packet, and, when Log
 // is set, logs it first. The packet then continues in the chain.
 type Clamp struct {
-	ID    string       // stable identity of the rich rule in its scope; see RuleID
+	ID    string       // stable identity of the rich rule in its scope; see RuleID and Comment
 	Scope Scope        // the zone or policy the rule belongs to
 	Rule  string       // the rule's canonical text, for people reading a dump
 	MSS   richrule.MSS // richrule.PMTU or a fixed value
@@ -142,9 +142,9 @@ type Dispatch struct {
 	Elements []Element
 }
 
-// Element is one entry of a Dispatch. For interface keys Iface is set
-// (a trailing "+" is a wildcard, as in firewalld), for address keys Range,
-// for KeySrcMAC MAC.
+// Element is one entry of a Dispatch. For interface keys Iface is set (an
+// exact name: Compile turns firewalld's wildcard "eth+" bindings into rules
+// with a Match after the Dispatch), for address keys Range, for KeySrcMAC MAC.
 type Element struct {
 	Iface   string
 	Range   Range
@@ -182,4 +182,35 @@ type Set struct {
 	MAC      bool
 	Elements []Range  // address sets: sorted, not overlapping
 	MACs     []string // MAC sets: sorted, upper-case
+}
+
+// Comment is the tag a backend writes on every kernel rule of a clamp (the
+// nft rule comment, iptables' -m comment): "id:ID zone:NAME" or
+// "id:ID policy:NAME". It never holds a double quote, and Dump and Counters
+// find rules by the "id:ID" prefix, so the same rule repeated in several
+// chains sums into one counter.
+func (c *Clamp) Comment() string {
+	kind := "zone:"
+	if c.Scope.Policy {
+		kind = "policy:"
+	}
+	s := "id:" + c.ID + " " + kind + c.Scope.Name
+	if len(s) > 120 {
+		s = s[:120]
+	}
+	return s
+}
+
+// IDFromComment returns the rule ID of a comment written by Comment, or "".
+func IDFromComment(comment string) string {
+	if len(comment) < 3 || comment[:3] != "id:" {
+		return ""
+	}
+	rest := comment[3:]
+	for i := 0; i < len(rest); i++ {
+		if rest[i] == ' ' {
+			return rest[:i]
+		}
+	}
+	return rest
 }
