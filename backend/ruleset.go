@@ -65,14 +65,14 @@ const (
 	// MatchSYN holds for a TCP packet with SYN set and RST clear: SYN and
 	// SYN-ACK (nft: tcp flags & (syn|rst) == syn; iptables: -p tcp
 	// --tcp-flags SYN,RST SYN).
-	MatchSYN MatchKind = iota + 1
-	MatchInIface  // Iface: input interface name; a trailing "+" matches any suffix
-	MatchOutIface // Iface: output interface name; a trailing "+" matches any suffix
-	MatchSrcAddr  // Prefix: source address (the rule's Family is the prefix's)
-	MatchDstAddr  // Prefix: destination address
-	MatchSrcMAC   // MAC: Ethernet source address
-	MatchSrcSet   // Set: source address or MAC in the named Set
-	MatchDstSet   // Set: destination address in the named Set
+	MatchSYN      MatchKind = iota + 1
+	MatchInIface            // Iface: input interface name; a trailing "+" matches any suffix
+	MatchOutIface           // Iface: output interface name; a trailing "+" matches any suffix
+	MatchSrcAddr            // Prefix: source address (the rule's Family is the prefix's)
+	MatchDstAddr            // Prefix: destination address
+	MatchSrcMAC             // MAC: Ethernet source address
+	MatchSrcSet             // Set: source address or MAC in the named Set
+	MatchDstSet             // Set: destination address in the named Set
 )
 
 // Match is one condition of a rule. Invert negates it.
