@@ -1,0 +1,180 @@
+package backend
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+type macBinding struct{ mac, zone string }
+type setBinding struct{ set, zone string }
+type ifBinding struct{ iface, zone string }
+
+// bindings parses every zone's interfaces and sources once.
+func (c *compiler) bindings() error {
+	macSeen := map[string]bool{}
+	ifSeen := map[string]string{}
+	for _, z := range c.in.Zones {
+		for _, src := range z.Sources {
+			b, err := parseBinding(src)
+			if err != nil {
+				return fmt.Errorf("zone %q: %w", z.Name, err)
+			}
+			switch {
+			case b.ipset != "":
+				if _, err := c.set(b.ipset); err != nil {
+					return fmt.Errorf("zone %q: source %q: %w", z.Name, src, err)
+				}
+				c.setBind = append(c.setBind, setBinding{set: b.ipset, zone: z.Name})
+			case b.mac != "":
+				if !macSeen[b.mac] {
+					macSeen[b.mac] = true
+					c.macBind = append(c.macBind, macBinding{mac: b.mac, zone: z.Name})
+				}
+			default:
+				f := 0
+				if b.prefix.Addr().Is6() {
+					f = 1
+				}
+				// The most specific binding wins where networks overlap.
+				c.addrBind[f] = append(c.addrBind[f], labelled[string]{r: PrefixRange(b.prefix), label: z.Name, rank: -b.prefix.Bits()})
+			}
+		}
+		for _, iface := range z.Interfaces {
+			if other, dup := ifSeen[iface]; dup {
+				return fmt.Errorf("interface %q is bound to zones %q and %q", iface, other, z.Name)
+			}
+			ifSeen[iface] = z.Name
+			if prefix, ok := strings.CutSuffix(iface, "+"); ok {
+				c.ifWild = append(c.ifWild, ifBinding{iface: prefix + "+", zone: z.Name})
+			} else {
+				c.ifExact = append(c.ifExact, ifBinding{iface: iface, zone: z.Name})
+			}
+		}
+	}
+	slices.SortFunc(c.macBind, func(a, b macBinding) int { return strings.Compare(a.mac, b.mac) })
+	slices.SortFunc(c.ifExact, func(a, b ifBinding) int { return strings.Compare(a.iface, b.iface) })
+	// Longer wildcards are more specific: "eth1+" before "eth+".
+	slices.SortStableFunc(c.ifWild, func(a, b ifBinding) int { return cmp.Compare(len(b.iface), len(a.iface)) })
+	return nil
+}
+
+// direction says which end of a packet a classification looks at.
+type direction bool
+
+const (
+	ingress direction = false // source address, source MAC, input interface
+	egress  direction = true  // destination address, output interface
+)
+
+// classify builds the rules that find the zone a packet comes from (ingress)
+// or goes to (egress), as firewalld decides it: source bindings first (by
+// address, most specific first, then MAC, then ipsets), then the interface,
+// then the default zone. target gives the chain to continue in for a zone, or
+// "" when that zone has nothing to do, which ends the lookup (a packet bound
+// to a zone never falls through to the next kind of binding).
+func (c *compiler) classify(dir direction, target func(zone string) string) []*Rule {
+	verdict := func(zone string) Verdict {
+		if t := target(zone); t != "" {
+			return Verdict{Kind: VerdictGoto, Chain: t}
+		}
+		return Verdict{Kind: VerdictReturn}
+	}
+	inline := func(r *Rule, zone string) *Rule {
+		if t := target(zone); t != "" {
+			r.Goto = t
+		} else {
+			r.Return = true
+		}
+		return r
+	}
+	var rules []*Rule
+
+	addrKeys := [2]DispatchKey{KeySrcAddr4, KeySrcAddr6}
+	if dir == egress {
+		addrKeys = [2]DispatchKey{KeyDstAddr4, KeyDstAddr6}
+	}
+	for f, binds := range c.addrBind {
+		if len(binds) == 0 {
+			continue
+		}
+		d := &Dispatch{Key: addrKeys[f]}
+		for _, seg := range paint(binds) {
+			v := verdict(seg.labels[0])
+			if n := len(d.Elements); n > 0 && d.Elements[n-1].Verdict == v && d.Elements[n-1].Range.To.Next() == seg.r.From {
+				d.Elements[n-1].Range.To = seg.r.To
+				continue
+			}
+			d.Elements = append(d.Elements, Element{Range: seg.r, Verdict: v})
+		}
+		rules = append(rules, &Rule{Dispatch: d})
+	}
+	if dir == ingress && len(c.macBind) > 0 {
+		d := &Dispatch{Key: KeySrcMAC}
+		for _, b := range c.macBind {
+			d.Elements = append(d.Elements, Element{MAC: b.mac, Verdict: verdict(b.zone)})
+		}
+		rules = append(rules, &Rule{Dispatch: d})
+	}
+	for _, b := range c.setBind {
+		set := c.sets[b.set]
+		kind := MatchSrcSet
+		if dir == egress {
+			if set.MAC {
+				continue // a MAC says nothing about where a packet goes
+			}
+			kind = MatchDstSet
+		}
+		rules = append(rules, inline(&Rule{Family: set.Family, Matches: []Match{{Kind: kind, Set: set.Name}}}, b.zone))
+	}
+	if len(c.ifExact) > 0 {
+		d := &Dispatch{Key: KeyInIface}
+		if dir == egress {
+			d.Key = KeyOutIface
+		}
+		for _, b := range c.ifExact {
+			d.Elements = append(d.Elements, Element{Iface: b.iface, Verdict: verdict(b.zone)})
+		}
+		rules = append(rules, &Rule{Dispatch: d})
+	}
+	for _, b := range c.ifWild {
+		kind := MatchInIface
+		if dir == egress {
+			kind = MatchOutIface
+		}
+		rules = append(rules, inline(&Rule{Matches: []Match{{Kind: kind, Iface: b.iface}}}, b.zone))
+	}
+	if t := target(c.in.DefaultZone); t != "" {
+		rules = append(rules, &Rule{Goto: t})
+	}
+	return trimReturns(rules)
+}
+
+// trimReturns drops what cannot change the outcome: a lookup whose every
+// verdict is "return", at the end of the chain, is the same as no lookup.
+func trimReturns(rules []*Rule) []*Rule {
+	for len(rules) > 0 {
+		last := rules[len(rules)-1]
+		if !last.onlyReturns() {
+			break
+		}
+		rules = rules[:len(rules)-1]
+	}
+	return rules
+}
+
+func (r *Rule) onlyReturns() bool {
+	if r.Return {
+		return true
+	}
+	if r.Dispatch == nil {
+		return false
+	}
+	for _, e := range r.Dispatch.Elements {
+		if e.Verdict.Kind != VerdictReturn {
+			return false
+		}
+	}
+	return true
+}

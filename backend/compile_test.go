@@ -1,0 +1,166 @@
+package backend
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/firewalld-mssclamp/mssclamp/richrule"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// TestCompileGolden compiles every testdata/compile/*.txt case and compares
+// the neutral rendering with the golden part of the same file.
+//
+// A case file is an input description, a line "----", and the expected
+// ruleset. Input lines:
+//
+//	default ZONE
+//	zone NAME [if=IF,IF] [src=SOURCE,SOURCE]
+//	policy NAME [prio=N] in=ZONE,ZONE out=ZONE,ZONE
+//	ipset NAME TYPE FAMILY ENTRY...
+//	NAME: RICH RULE          (a rule of zone or policy NAME)
+//	# comment
+func TestCompileGolden(t *testing.T) {
+	files, err := filepath.Glob("../testdata/compile/*.txt")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no compile cases: %v", err)
+	}
+	for _, file := range files {
+		t.Run(strings.TrimSuffix(filepath.Base(file), ".txt"), func(t *testing.T) {
+			data, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			input, want, _ := strings.Cut(string(data), "\n----\n")
+			in := parseCase(t, input)
+			got := ""
+			rs, err := Compile(in)
+			if err != nil {
+				got = "error: " + err.Error() + "\n"
+			} else {
+				got = rs.String()
+			}
+			if *update {
+				if err := os.WriteFile(file, []byte(input+"\n----\n"+got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if got != want {
+				t.Errorf("Compile() mismatch (-want +got):\n%s", lineDiff(want, got))
+			}
+			if err == nil {
+				again, _ := Compile(parseCase(t, input))
+				if again.String() != got {
+					t.Error("Compile is not deterministic")
+				}
+			}
+		})
+	}
+}
+
+func parseCase(t *testing.T, text string) *Input {
+	t.Helper()
+	in := &Input{}
+	zone := func(name string) *Zone {
+		for i := range in.Zones {
+			if in.Zones[i].Name == name {
+				return &in.Zones[i]
+			}
+		}
+		return nil
+	}
+	policy := func(name string) *Policy {
+		for i := range in.Policies {
+			if in.Policies[i].Name == name {
+				return &in.Policies[i]
+			}
+		}
+		return nil
+	}
+	list := func(s string) []string { return strings.Split(s, ",") }
+	for n, line := range strings.Split(text, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		if owner, rule, ok := strings.Cut(line, ": "); ok && !strings.Contains(owner, " ") {
+			r, err := richrule.Parse(rule)
+			if err != nil {
+				t.Fatalf("line %d: %v", n+1, err)
+			}
+			if z := zone(owner); z != nil {
+				z.Rules = append(z.Rules, r)
+			} else if p := policy(owner); p != nil {
+				p.Rules = append(p.Rules, r)
+			} else {
+				t.Fatalf("line %d: no zone or policy %q", n+1, owner)
+			}
+			continue
+		}
+		f := strings.Fields(line)
+		switch f[0] {
+		case "default":
+			in.DefaultZone = f[1]
+		case "zone":
+			z := Zone{Name: f[1]}
+			for _, kv := range f[2:] {
+				k, v, _ := strings.Cut(kv, "=")
+				switch k {
+				case "if":
+					z.Interfaces = list(v)
+				case "src":
+					z.Sources = list(v)
+				default:
+					t.Fatalf("line %d: unknown zone attribute %q", n+1, k)
+				}
+			}
+			in.Zones = append(in.Zones, z)
+		case "policy":
+			p := Policy{Name: f[1]}
+			for _, kv := range f[2:] {
+				k, v, _ := strings.Cut(kv, "=")
+				switch k {
+				case "prio":
+					p.Priority, _ = strconv.Atoi(v)
+				case "in":
+					p.Ingress = list(v)
+				case "out":
+					p.Egress = list(v)
+				default:
+					t.Fatalf("line %d: unknown policy attribute %q", n+1, k)
+				}
+			}
+			in.Policies = append(in.Policies, p)
+		case "ipset":
+			in.IPSets = append(in.IPSets, IPSet{Name: f[1], Type: f[2], Family: f[3], Entries: f[4:]})
+		default:
+			t.Fatalf("line %d: cannot read %q", n+1, line)
+		}
+	}
+	return in
+}
+
+// lineDiff shows the lines that differ, enough to read a golden mismatch.
+func lineDiff(want, got string) string {
+	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
+	var b strings.Builder
+	for i := 0; i < len(w) || i < len(g); i++ {
+		var wl, gl string
+		if i < len(w) {
+			wl = w[i]
+		}
+		if i < len(g) {
+			gl = g[i]
+		}
+		if wl != gl {
+			b.WriteString("line " + strconv.Itoa(i+1) + ":\n-" + wl + "\n+" + gl + "\n")
+		}
+	}
+	return b.String()
+}

@@ -1,0 +1,335 @@
+package backend
+
+import (
+	"cmp"
+	"errors"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/firewalld-mssclamp/mssclamp/richrule"
+)
+
+// scopes builds one chain per zone and policy that has rules: the rules that
+// need no address lookup, in priority order, then one Dispatch per address
+// key for rules scoped to a single source or destination address.
+func (c *compiler) scopes() error {
+	c.zoneScope = map[string]string{}
+	c.polScope = map[string]string{}
+	for i := range c.in.Zones {
+		z := &c.in.Zones[i]
+		name, err := c.scope(Scope{Name: z.Name}, z.Rules, false)
+		if err != nil {
+			return err
+		}
+		if name != "" {
+			c.zoneScope[z.Name] = name
+		}
+	}
+	for i := range c.in.Policies {
+		c.policies = append(c.policies, &c.in.Policies[i])
+	}
+	slices.SortStableFunc(c.policies, func(a, b *Policy) int {
+		if x := cmp.Compare(a.Priority, b.Priority); x != 0 {
+			return x
+		}
+		return strings.Compare(a.Name, b.Name)
+	})
+	for _, p := range c.policies {
+		if err := c.checkPolicy(p); err != nil {
+			return err
+		}
+		name, err := c.scope(Scope{Policy: true, Name: p.Name}, p.Rules, slices.Contains(p.Egress, ZoneHost))
+		if err != nil {
+			return err
+		}
+		if name != "" {
+			c.polScope[p.Name] = name
+		}
+	}
+	return nil
+}
+
+// checkPolicy rejects what the kernel cannot do and names the firewalld
+// does not allow.
+func (c *compiler) checkPolicy(p *Policy) error {
+	known := func(zones []string, side string) error {
+		for _, z := range zones {
+			if z == ZoneAny || z == ZoneHost {
+				continue
+			}
+			if _, ok := c.zones[z]; !ok {
+				return fmt.Errorf("policy %q: %s zone %q does not exist", p.Name, side, z)
+			}
+		}
+		return nil
+	}
+	if err := known(p.Ingress, "ingress"); err != nil {
+		return err
+	}
+	if err := known(p.Egress, "egress"); err != nil {
+		return err
+	}
+	if slices.Contains(p.Ingress, ZoneHost) && slices.Contains(p.Egress, ZoneHost) {
+		return fmt.Errorf("policy %q: HOST cannot be both ingress and egress", p.Name)
+	}
+	return nil
+}
+
+// CheckPolicyRule reports whether rule r can be added to policy p; the only
+// thing the kernel refuses is a pmtu clamp towards HOST (ErrPMTUToHost).
+func CheckPolicyRule(p *Policy, r *richrule.Rule) error {
+	if cl := r.Clamp(); cl != nil && cl.Value == richrule.PMTU && slices.Contains(p.Egress, ZoneHost) {
+		return ErrPMTUToHost
+	}
+	return nil
+}
+
+// scope builds the chain of one zone or policy, or returns "" when it has no
+// rules.
+func (c *compiler) scope(s Scope, rules []*richrule.Rule, toHost bool) (string, error) {
+	if len(rules) == 0 {
+		return "", nil
+	}
+	var linear []*Rule
+	keyed := map[DispatchKey][]labelled[*Clamp]{}
+	seen := map[string]bool{}
+	for i, r := range byPriority(rules) {
+		cl := r.Clamp()
+		if cl == nil {
+			return "", &RuleError{Scope: s, Rule: r.String(), Err: errors.New("no tcp-mss-clamp element: the rule belongs to firewalld")}
+		}
+		if toHost && cl.Value == richrule.PMTU {
+			return "", &RuleError{Scope: s, Rule: r.String(), Err: ErrPMTUToHost}
+		}
+		clamp := &Clamp{ID: RuleID(s, r), Scope: s, Rule: r.String(), MSS: cl.Value, Log: logOf(r.Log)}
+		if seen[clamp.ID] {
+			continue
+		}
+		seen[clamp.ID] = true
+		if key, rng, ok := singleAddress(r); ok {
+			keyed[key] = append(keyed[key], labelled[*Clamp]{r: rng, label: clamp, rank: i})
+			continue
+		}
+		rule, err := c.clampRule(r, clamp)
+		if err != nil {
+			return "", &RuleError{Scope: s, Rule: r.String(), Err: err}
+		}
+		linear = append(linear, rule)
+	}
+	for _, key := range []DispatchKey{KeySrcAddr4, KeySrcAddr6, KeyDstAddr4, KeyDstAddr6} {
+		if in := keyed[key]; len(in) > 0 {
+			linear = append(linear, &Rule{Dispatch: c.clampDispatch(key, in)})
+		}
+	}
+	prefix := "zone_"
+	if s.Policy {
+		prefix = "policy_"
+	}
+	return c.chain(prefix+s.Name, linear), nil
+}
+
+// singleAddress recognises a rule scoped by exactly one plain source or
+// destination address: those go into a verdict map, so that thousands of
+// them cost one lookup per packet.
+func singleAddress(r *richrule.Rule) (DispatchKey, Range, bool) {
+	var key DispatchKey
+	var addr string
+	switch {
+	case r.Source != nil && r.Destination == nil && !r.Source.Invert && r.Source.Address != "":
+		key, addr = KeySrcAddr4, r.Source.Address
+	case r.Destination != nil && r.Source == nil && !r.Destination.Invert && r.Destination.Address != "":
+		key, addr = KeyDstAddr4, r.Destination.Address
+	default:
+		return 0, Range{}, false
+	}
+	p, err := parsePrefix(addr)
+	if err != nil {
+		return 0, Range{}, false // clampRule reports it
+	}
+	if p.Addr().Is6() {
+		key++ // KeySrcAddr6 follows KeySrcAddr4, KeyDstAddr6 follows KeyDstAddr4
+	}
+	return key, PrefixRange(p), true
+}
+
+// clampDispatch cuts overlapping address rules into disjoint ranges, each
+// jumping to a chain with every clamp that covers it, in priority order.
+func (c *compiler) clampDispatch(key DispatchKey, in []labelled[*Clamp]) *Dispatch {
+	d := &Dispatch{Key: key}
+	for _, seg := range paint(in) {
+		d.Elements = append(d.Elements, Element{Range: seg.r, Verdict: Verdict{Kind: VerdictJump, Chain: c.clampChain(seg.labels)}})
+	}
+	return d
+}
+
+// clampChain holds the clamps for one combination of rules. Its name depends
+// only on the rules, so an unchanged rule keeps its chain (and its counter)
+// when others change.
+func (c *compiler) clampChain(clamps []*Clamp) string {
+	name := "rule_" + clamps[0].ID
+	if len(clamps) > 1 {
+		h := sha256.New()
+		for _, cl := range clamps {
+			h.Write([]byte(cl.ID))
+		}
+		name = "rules_" + hex.EncodeToString(h.Sum(nil)[:8])
+	}
+	if _, ok := c.chains[name]; ok {
+		return name
+	}
+	rules := make([]*Rule, len(clamps))
+	for i, cl := range clamps {
+		rules[i] = &Rule{Clamp: cl}
+	}
+	return c.chain(name, rules)
+}
+
+// clampRule is a rule whose matches are checked in line: negated, MAC, ipset
+// or combined source and destination.
+func (c *compiler) clampRule(r *richrule.Rule, clamp *Clamp) (*Rule, error) {
+	rule := &Rule{Family: familyOfRule(r.Family), Clamp: clamp}
+	restrict := func(f Family) error {
+		switch {
+		case f == FamilyAny || rule.Family == f:
+		case rule.Family == FamilyAny:
+			rule.Family = f
+		default:
+			return fmt.Errorf("mixes IPv4 and IPv6")
+		}
+		return nil
+	}
+	if src := r.Source; src != nil {
+		switch {
+		case src.Address != "":
+			p, err := parsePrefix(src.Address)
+			if err != nil {
+				return nil, err
+			}
+			rule.Matches = append(rule.Matches, Match{Kind: MatchSrcAddr, Invert: src.Invert, Prefix: p})
+			if err := restrict(familyOf(p)); err != nil {
+				return nil, err
+			}
+		case src.MAC != "":
+			mac, ok := parseMAC(src.MAC)
+			if !ok {
+				return nil, fmt.Errorf("invalid MAC %q", src.MAC)
+			}
+			rule.Matches = append(rule.Matches, Match{Kind: MatchSrcMAC, Invert: src.Invert, MAC: mac})
+		default:
+			set, err := c.set(src.IPSet)
+			if err != nil {
+				return nil, err
+			}
+			rule.Matches = append(rule.Matches, Match{Kind: MatchSrcSet, Invert: src.Invert, Set: set.Name})
+			if err := restrict(set.Family); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if dst := r.Destination; dst != nil {
+		if dst.Address != "" {
+			p, err := parsePrefix(dst.Address)
+			if err != nil {
+				return nil, err
+			}
+			rule.Matches = append(rule.Matches, Match{Kind: MatchDstAddr, Invert: dst.Invert, Prefix: p})
+			if err := restrict(familyOf(p)); err != nil {
+				return nil, err
+			}
+		} else {
+			set, err := c.set(dst.IPSet)
+			if err != nil {
+				return nil, err
+			}
+			if set.MAC {
+				return nil, fmt.Errorf("ipset %q holds MAC addresses: it cannot match a destination", set.Name)
+			}
+			rule.Matches = append(rule.Matches, Match{Kind: MatchDstSet, Invert: dst.Invert, Set: set.Name})
+			if err := restrict(set.Family); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return rule, nil
+}
+
+func familyOfRule(f richrule.Family) Family {
+	switch f {
+	case richrule.FamilyIPv4:
+		return FamilyIPv4
+	case richrule.FamilyIPv6:
+		return FamilyIPv6
+	}
+	return FamilyAny
+}
+
+// logOf carries a clamp rule's log or nflog part over.
+func logOf(l richrule.Logger) *Log {
+	switch l := l.(type) {
+	case *richrule.Log:
+		return &Log{Prefix: l.Prefix, Level: l.Level, Limit: l.Limit}
+	case *richrule.NFLog:
+		return &Log{NFLog: true, Prefix: l.Prefix, Group: uint16Of(l.Group), QueueSize: uint16Of(l.QueueSize), Limit: l.Limit}
+	}
+	return nil
+}
+
+// uint16Of reads an nflog number the way firewalld does (int(x, 0)); the
+// parser has already checked it.
+func uint16Of(s string) uint16 {
+	n, err := strconv.ParseUint(strings.ReplaceAll(s, "_", ""), 0, 16)
+	if err != nil {
+		return 0
+	}
+	return uint16(n)
+}
+
+// set returns the Set for an ipset, loading its entries on first use.
+func (c *compiler) set(name string) (*Set, error) {
+	if s, ok := c.sets[name]; ok {
+		return s, nil
+	}
+	ips, ok := c.ipsets[name]
+	if !ok {
+		return nil, fmt.Errorf("ipset %q does not exist", name)
+	}
+	s := &Set{Name: name}
+	switch ips.Type {
+	case "hash:mac":
+		s.MAC = true
+		for _, e := range ips.Entries {
+			mac, ok := parseMAC(e)
+			if !ok {
+				return nil, fmt.Errorf("ipset %q: invalid MAC entry %q", name, e)
+			}
+			s.MACs = append(s.MACs, mac)
+		}
+		slices.Sort(s.MACs)
+		s.MACs = slices.Compact(s.MACs)
+	case "hash:ip", "hash:net":
+		s.Family = FamilyIPv4
+		if ips.Family == "inet6" {
+			s.Family = FamilyIPv6
+		}
+		var rs []Range
+		for _, e := range ips.Entries {
+			r, err := parseRange(e)
+			if err != nil {
+				return nil, fmt.Errorf("ipset %q: %w", name, err)
+			}
+			if r.Family() != s.Family {
+				return nil, fmt.Errorf("ipset %q: entry %q is not of the set's family", name, e)
+			}
+			rs = append(rs, r)
+		}
+		s.Elements = union(rs)
+	default:
+		return nil, fmt.Errorf("ipset %q of type %s: only hash:ip, hash:net and hash:mac sets can be matched", name, ips.Type)
+	}
+	c.sets[name] = s
+	return s, nil
+}

@@ -1,0 +1,82 @@
+package backend
+
+import (
+	"strings"
+	"testing"
+)
+
+type fakeProber struct {
+	running, conf       string
+	hasRunning, hasConf bool
+	nft                 bool
+}
+
+func (f fakeProber) RunningFirewalldBackend() (string, bool)    { return f.running, f.hasRunning }
+func (f fakeProber) ConfiguredFirewalldBackend() (string, bool) { return f.conf, f.hasConf }
+func (f fakeProber) KernelHasNftables() bool                    { return f.nft }
+
+func TestSelect(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		explicit string
+		p        fakeProber
+		want     Kind
+		wantErr  string
+	}{
+		{name: "explicit nftables beats firewalld", explicit: "nftables", p: fakeProber{running: "iptables", hasRunning: true}, want: KindNftables},
+		{name: "explicit iptables", explicit: "iptables", p: fakeProber{nft: true}, want: KindIptables},
+		{name: "explicit is case-insensitive", explicit: "IPTables", want: KindIptables},
+		{name: "unknown explicit", explicit: "pf", wantErr: `unknown backend "pf"`},
+		{name: "running firewalld first", explicit: "auto", p: fakeProber{running: "iptables", hasRunning: true, conf: "nftables", hasConf: true}, want: KindIptables},
+		{name: "running firewalld nftables", p: fakeProber{running: "nftables", hasRunning: true, conf: "iptables", hasConf: true}, want: KindNftables},
+		{name: "conf when firewalld is not running", p: fakeProber{conf: "iptables", hasConf: true, nft: true}, want: KindIptables},
+		{name: "conf value is case-insensitive", p: fakeProber{conf: "IpTables", hasConf: true}, want: KindIptables},
+		{name: "invalid conf value means nftables", p: fakeProber{conf: "bogus", hasConf: true}, want: KindNftables},
+		{name: "empty conf value means nftables", p: fakeProber{conf: "", hasConf: true}, want: KindNftables},
+		{name: "kernel with nf_tables", p: fakeProber{nft: true}, want: KindNftables},
+		{name: "kernel without nf_tables", p: fakeProber{}, want: KindIptables},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sel, err := Select(tc.explicit, tc.p)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("Select() error = %v, want %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sel.Kind != tc.want {
+				t.Errorf("Select() = %s (%s), want %s", sel.Kind, sel.Reason, tc.want)
+			}
+			if sel.Reason == "" {
+				t.Error("Select() gave no reason")
+			}
+		})
+	}
+}
+
+func TestParseFirewalldConf(t *testing.T) {
+	for _, tc := range []struct {
+		name, conf, want string
+		found            bool
+	}{
+		{name: "debian default", conf: "# comment\nDefaultZone=public\nFirewallBackend=nftables\n", want: "nftables", found: true},
+		{name: "spaces", conf: "  FirewallBackend = iptables  \n", want: "iptables", found: true},
+		{name: "commented out", conf: "#FirewallBackend=iptables\n", found: false},
+		{name: "last wins", conf: "FirewallBackend=iptables\nFirewallBackend=nftables\n", want: "nftables", found: true},
+		{name: "absent", conf: "DefaultZone=public\n", found: false},
+		{name: "empty value", conf: "FirewallBackend=\n", want: "", found: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, found, err := ParseFirewalldConf(strings.NewReader(tc.conf))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != tc.want || found != tc.found {
+				t.Errorf("ParseFirewalldConf() = %q, %v; want %q, %v", got, found, tc.want, tc.found)
+			}
+		})
+	}
+}
