@@ -2,9 +2,9 @@ package backend
 
 import (
 	"cmp"
-	"errors"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
