@@ -1,0 +1,46 @@
+// Package systest is the one harness every system test of the project uses to check its code
+// against the real thing: the kernel in throwaway network namespaces, a real dbus-daemon on a
+// private socket, upstream firewalld running in a namespace on that bus, and TCP handshakes
+// captured packet by packet. Sharing it keeps every package's system tests honest in the same
+// way (nothing touches the root namespace, nothing outlives its test) and keeps the knowledge of
+// namespaces, bus policies and firewalld start-up in one place.
+//
+// Every helper takes the test's testing.TB, skips when the test cannot run (not root, a
+// command missing: see RequireRoot), fails the test with what went wrong, and registers a
+// Cleanup that deletes what it created, in reverse order, also when the test failed.
+// Namespaces, buses and firewalld instances have unique names and directories, so tests and
+// test processes may run in parallel.
+//
+// The pieces:
+//
+//   - NS: a named network namespace ("msc-XXXXXX"). Run a command in it (Command, Exec, Run),
+//     run Go code on a thread switched into it (Do: sockets opened there stay there), or hand
+//     its FD to netlink libraries (nftables.WithNetNSFd).
+//   - Topology: client -- router -- server namespaces with fixed addresses and a small MTU on
+//     the router->server link. Probe opens one TCP connection and returns the MSS options of
+//     the SYN as the server received it and of the SYN-ACK as the client (or, FromRouter, the
+//     router) received it. Without any clamp and MTU 1400: 1460/1360 (IPv4), 1440/1340 (IPv6).
+//   - Bus: a private dbus-daemon playing the system bus. BusOptions{} lets anyone own and call
+//     anything; SystemPolicy applies the real system-bus policy (deny by default plus
+//     /usr/share/dbus-1/system.d, so without polkit only root may talk to firewalld) plus
+//     ConfigDirs, for authorization tests. Env and Conn connect processes and Go code to it.
+//     The bus never activates services.
+//   - Firewalld: upstream firewalld in a namespace, on a Bus, with a private copy of
+//     /etc/firewalld and the chosen FirewallBackend. Cmd runs firewall-cmd against it; Stop and
+//     Start restart it.
+//
+// A typical test:
+//
+//	func TestThroughFirewalld(t *testing.T) {
+//		systest.RequireRoot(t)
+//		tp := systest.NewTopology(t, 1400)
+//		fw := systest.StartFirewalld(t, systest.StartBus(t, systest.BusOptions{}), tp.Router, "nftables")
+//		fw.MustCmd(t, "--zone=public", "--add-interface="+tp.RouterClientIf, "--add-interface="+tp.RouterServerIf)
+//		if got := tp.Probe(t, systest.ProbeOptions{IPv6: true}); got != (systest.ProbeResult{SynMSS: 1440, SynAckMSS: 1340}) {
+//			t.Errorf("probe = %+v, want no clamp", got)
+//		}
+//	}
+//
+// Daemons are started with a parent-death signal, so even a test binary that crashes leaves no
+// dbus-daemon or firewalld running (its namespaces may then remain: `ip netns list | grep msc-`).
+package systest
