@@ -99,6 +99,11 @@ func (f *Firewalld) Start(t testing.TB) {
 		t.Fatalf("firewalld output: %v", err)
 	}
 	defer out.Close()
+	// firewalld checks for /run/firewalld and then creates it: two first
+	// starts at once (tests of several packages) race on it.
+	if err := os.MkdirAll("/run/firewalld", 0o750); err != nil {
+		t.Fatalf("firewalld runtime dir: %v", err)
+	}
 	cmd := f.NS.Command("firewalld", "--nofork", "--nopid", "--system-config", f.ConfigDir,
 		"--log-target", "file", "--log-file", logFile)
 	cmd.Env = f.Bus.Env()
