@@ -1,0 +1,87 @@
+// Package ipt is the iptables backend: it makes the mangle tables of
+// iptables (IPv4) and ip6tables (IPv6) hold a backend.Ruleset, in objects
+// it owns, and touches nothing else.
+//
+// # Chain layout
+//
+// Every chain of the Ruleset becomes a user chain in the mangle table of
+// both families (a chain may be empty in one of them). Its name is
+//
+//	MSSCLAMP_<tag>_<hash>
+//
+// where tag is FWD, OUT or IN for the base chains, else the first 8
+// characters of the neutral name, and hash is 10 base32 characters of a
+// SHA-256 over the neutral name, the hook and the chain's rules in both
+// families, the names of the chains they lead to included. Names thus fit
+// iptables' 28 characters for any zone name, and a name stands for exactly
+// one content. A regular chain's first rule is a comment without a target,
+// "chain <neutral name>", so a dump says which chain is which (and counts
+// the packets entering it).
+//
+// The built-in mangle chains FORWARD, OUTPUT and INPUT each get one rule,
+// inserted at the top, "-j MSSCLAMP_FWD_…" (OUT, IN): the clamp then runs
+// before any rule of someone else's in mangle can end the packet's way, and
+// mangle runs before filter, so no filter ACCEPT can skip it.
+//
+// Rules map one to one (see rule.go); a Dispatch becomes one rule per
+// element (-s/-d for a prefix, -m iprange for another range, -i/-o, -m mac);
+// a Clamp becomes an optional LOG or NFLOG rule carrying the log limit, then
+// the TCPMSS rule, each with "-p tcp -m tcp --tcp-flags SYN,RST SYN" (the
+// TCPMSS target refuses a rule without it) and "-m comment --comment
+// <Clamp.Comment()>". Counters sums the TCPMSS rules by that comment's ID.
+// Rules are written exactly as iptables-save prints them back, so the golden
+// files in testdata/ipt are both what we load and what the kernel lists.
+// Anything iptables cannot express (a log prefix over 29 bytes, a pmtu
+// clamp reached from INPUT, a MAC match reached from OUTPUT, ...) is an error
+// wrapping ErrUnsupported that names the rule.
+//
+// # Update scheme
+//
+// Apply reads both tables (iptables-save -t mangle -c: one exec each),
+// compares them with what the Ruleset wants, and loads the difference with
+// one iptables-restore --noflush --counters per family, which commits as a
+// single transaction. Because names are content hashes, "a chain of the
+// wanted name with the wanted number of rules exists" means that chain is
+// already right: it is left alone, rules, counters and all. Otherwise the
+// script
+//
+//  1. declares the chains that are new (or were emptied by someone else:
+//     declaring an existing chain flushes it) and fills them;
+//  2. where a built-in chain's jumps to us are not exactly the wanted ones,
+//     inserts the new jump at the top and deletes the old ones (by rule
+//     text, wherever they are; duplicates go too);
+//  3. flushes, then deletes, the chains no longer wanted.
+//
+// A change to one chain therefore renames it and the chains leading to it
+// up to the base chain, and swaps the base jump; in the same transaction,
+// so the kernel holds the old ruleset or the new one, never a mix, never
+// none, never two. Unchanged chains (typically every other zone's) keep
+// their counters; a clamp rule rebuilt with the same text (a sibling of the
+// changed rule) is given its old counters with "[packets:bytes]", though
+// ip6tables-nft 1.8.9 ignores those. Applying the same Ruleset again finds
+// nothing to do and runs no restore at all.
+//
+// The two families are two transactions. IPv4 goes first; if IPv6 then
+// fails, IPv4 is put back to the state read before (its old chains
+// re-created with their counters), so an error leaves the old ruleset. The
+// error names the object of the line the tool refused (legacy iptables
+// reports kernel refusals at COMMIT). Before loading, every ipset a rule
+// names must exist in the kernel with the table's family: firewalld creates
+// them in iptables mode; the Set elements of the Ruleset are for nftables.
+//
+// Flush deletes our jumps and chains the same way, one transaction per
+// family. Dump lists our chains, jumps and rules with counters, in
+// iptables-save -c form.
+//
+// # Tools and namespaces
+//
+// New finds iptables on PATH as go-iptables does, asks it its variant
+// (nf_tables or legacy), and uses that variant's save and restore tools for
+// both families, so all rules live where the other tools see them. The
+// backend does not go through go-iptables itself: one iptables-save gives a
+// consistent snapshot of every chain with counters where go-iptables takes
+// one exec per chain, and every change must go through iptables-restore to
+// be atomic. WithNetNS runs each tool on a locked OS thread switched into
+// the given network namespace (the child inherits the thread's namespace);
+// without it the tools run in the caller's namespace.
+package ipt
