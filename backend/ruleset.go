@@ -2,6 +2,9 @@ package backend
 
 import (
 	"net/netip"
+	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/firewalld-mssclamp/mssclamp/richrule"
 )
@@ -87,7 +90,9 @@ type Match struct {
 
 // Clamp rewrites the MSS option of the packet to at most MSS (PMTU: the
 // route's MTU minus the IP and TCP headers), counts the packet, and, when Log
-// is set, logs it first. The packet then continues in the chain.
+// is set, logs it first. The packet then continues in the chain. A clamp
+// implies MatchSYN (the base chains let nothing else in, but iptables' TCPMSS
+// insists on seeing it in the rule itself).
 type Clamp struct {
 	ID    string       // stable identity of the rich rule in its scope; see RuleID and Comment
 	Scope Scope        // the zone or policy the rule belongs to
@@ -186,17 +191,25 @@ type Set struct {
 
 // Comment is the tag a backend writes on every kernel rule of a clamp (the
 // nft rule comment, iptables' -m comment): "id:ID zone:NAME" or
-// "id:ID policy:NAME". It never holds a double quote, and Dump and Counters
-// find rules by the "id:ID" prefix, so the same rule repeated in several
-// chains sums into one counter.
+// "id:ID policy:NAME". It holds no double quote or control character (the
+// scope name is cleaned), is at most 120 bytes of whole UTF-8 characters, and
+// Dump and Counters find rules by the "id:ID" prefix, so the same rule
+// repeated in several chains sums into one counter.
 func (c *Clamp) Comment() string {
 	kind := "zone:"
 	if c.Scope.Policy {
 		kind = "policy:"
 	}
-	s := "id:" + c.ID + " " + kind + c.Scope.Name
-	if len(s) > 120 {
-		s = s[:120]
+	name := strings.Map(func(r rune) rune {
+		if r == '"' || r == '\\' || unicode.IsControl(r) {
+			return '_'
+		}
+		return r
+	}, c.Scope.Name)
+	s := "id:" + c.ID + " " + kind + name
+	for len(s) > 120 {
+		_, size := utf8.DecodeLastRuneInString(s)
+		s = s[:len(s)-size]
 	}
 	return s
 }

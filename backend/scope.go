@@ -21,7 +21,7 @@ func (c *compiler) scopes() error {
 	c.polScope = map[string]string{}
 	for i := range c.in.Zones {
 		z := &c.in.Zones[i]
-		name, err := c.scope(Scope{Name: z.Name}, z.Rules, false)
+		name, err := c.scope(Scope{Name: z.Name}, z.Rules, nil)
 		if err != nil {
 			return err
 		}
@@ -42,7 +42,7 @@ func (c *compiler) scopes() error {
 		if err := c.checkPolicy(p); err != nil {
 			return err
 		}
-		name, err := c.scope(Scope{Policy: true, Name: p.Name}, p.Rules, slices.Contains(p.Egress, ZoneHost))
+		name, err := c.scope(Scope{Policy: true, Name: p.Name}, p.Rules, p)
 		if err != nil {
 			return err
 		}
@@ -79,18 +79,26 @@ func (c *compiler) checkPolicy(p *Policy) error {
 	return nil
 }
 
-// CheckPolicyRule reports whether rule r can be added to policy p; the only
-// thing the kernel refuses is a pmtu clamp towards HOST (ErrPMTUToHost).
+// CheckPolicyRule reports whether rule r can be added to policy p: a pmtu
+// clamp towards HOST has no route to measure (ErrPMTUToHost), and traffic
+// this machine opens has no source MAC (ErrMACFromHost).
 func CheckPolicyRule(p *Policy, r *richrule.Rule) error {
 	if cl := r.Clamp(); cl != nil && cl.Value == richrule.PMTU && slices.Contains(p.Egress, ZoneHost) {
 		return ErrPMTUToHost
 	}
+	if r.Source != nil && r.Source.MAC != "" && slices.Contains(p.Ingress, ZoneHost) {
+		return ErrMACFromHost
+	}
 	return nil
 }
 
-// scope builds the chain of one zone or policy, or returns "" when it has no
-// rules.
-func (c *compiler) scope(s Scope, rules []*richrule.Rule, toHost bool) (string, error) {
+// ErrMACFromHost is returned for a MAC-scoped rule in a policy whose ingress
+// is HOST: a packet this machine opens has not come from any Ethernet source.
+var ErrMACFromHost = errors.New("source mac cannot match traffic this machine opens (ingress HOST)")
+
+// scope builds the chain of one zone or policy (p, nil for a zone), or
+// returns "" when it has no rules.
+func (c *compiler) scope(s Scope, rules []*richrule.Rule, p *Policy) (string, error) {
 	if len(rules) == 0 {
 		return "", nil
 	}
@@ -102,8 +110,10 @@ func (c *compiler) scope(s Scope, rules []*richrule.Rule, toHost bool) (string, 
 		if cl == nil {
 			return "", &RuleError{Scope: s, Rule: r.String(), Err: errors.New("no tcp-mss-clamp element: the rule belongs to firewalld")}
 		}
-		if toHost && cl.Value == richrule.PMTU {
-			return "", &RuleError{Scope: s, Rule: r.String(), Err: ErrPMTUToHost}
+		if p != nil {
+			if err := CheckPolicyRule(p, r); err != nil {
+				return "", &RuleError{Scope: s, Rule: r.String(), Err: err}
+			}
 		}
 		clamp := &Clamp{ID: RuleID(s, r), Scope: s, Rule: r.String(), MSS: cl.Value, Log: logOf(r.Log)}
 		if seen[clamp.ID] {
@@ -114,7 +124,7 @@ func (c *compiler) scope(s Scope, rules []*richrule.Rule, toHost bool) (string, 
 			keyed[key] = append(keyed[key], labelled[*Clamp]{r: rng, label: clamp, rank: i})
 			continue
 		}
-		rule, err := c.clampRule(r, clamp)
+		rule, err := c.clampRule(r, clamp, p != nil && slices.Contains(p.Ingress, ZoneHost))
 		if err != nil {
 			return "", &RuleError{Scope: s, Rule: r.String(), Err: err}
 		}
@@ -189,8 +199,9 @@ func (c *compiler) clampChain(clamps []*Clamp) string {
 }
 
 // clampRule is a rule whose matches are checked in line: negated, MAC, ipset
-// or combined source and destination.
-func (c *compiler) clampRule(r *richrule.Rule, clamp *Clamp) (*Rule, error) {
+// or combined source and destination. fromHost: the rule sees only traffic
+// this machine opens.
+func (c *compiler) clampRule(r *richrule.Rule, clamp *Clamp, fromHost bool) (*Rule, error) {
 	rule := &Rule{Family: familyOfRule(r.Family), Clamp: clamp}
 	restrict := func(f Family) error {
 		switch {
@@ -223,6 +234,9 @@ func (c *compiler) clampRule(r *richrule.Rule, clamp *Clamp) (*Rule, error) {
 			set, err := c.set(src.IPSet)
 			if err != nil {
 				return nil, err
+			}
+			if set.MAC && fromHost {
+				return nil, fmt.Errorf("ipset %q holds MAC addresses: %w", set.Name, ErrMACFromHost)
 			}
 			rule.Matches = append(rule.Matches, Match{Kind: MatchSrcSet, Invert: src.Invert, Set: set.Name})
 			if err := restrict(set.Family); err != nil {

@@ -66,44 +66,40 @@ func firewalldKind(v string) Kind {
 	return KindNftables
 }
 
-// ParseFirewalldConf returns the FirewallBackend value of a firewalld.conf,
-// and whether the file sets one. Like firewalld, it reads KEY=VALUE lines,
-// ignores comments and blank lines, and lets the last setting win.
-func ParseFirewalldConf(r io.Reader) (string, bool, error) {
-	var value string
-	var found bool
+// ParseFirewalldConf reads a firewalld.conf as firewalld does: KEY=VALUE
+// lines, comments and blank lines ignored, the last setting of a key winning.
+func ParseFirewalldConf(r io.Reader) (map[string]string, error) {
+	conf := map[string]string{}
 	sc := bufio.NewScanner(r)
 	for sc.Scan() {
 		line := strings.TrimSpace(sc.Text())
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
-		k, v, ok := strings.Cut(line, "=")
-		if !ok || strings.TrimSpace(k) != "FirewallBackend" {
-			continue
+		if k, v, ok := strings.Cut(line, "="); ok {
+			conf[strings.TrimSpace(k)] = strings.TrimSpace(v)
 		}
-		value, found = strings.TrimSpace(v), true
 	}
 	if err := sc.Err(); err != nil {
-		return "", false, err
+		return nil, err
 	}
-	return value, found, nil
+	return conf, nil
 }
 
-// ReadFirewalldConf is ParseFirewalldConf on a file; a missing file sets
-// nothing.
-func ReadFirewalldConf(path string) (string, bool, error) {
+// ReadFirewalldConf is ParseFirewalldConf on a file; a missing file is an
+// empty configuration.
+func ReadFirewalldConf(path string) (map[string]string, error) {
 	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
-		return "", false, nil
+		return map[string]string{}, nil
 	}
 	if err != nil {
-		return "", false, err
+		return nil, err
 	}
 	defer f.Close()
-	v, ok, err := ParseFirewalldConf(f)
+	conf, err := ParseFirewalldConf(f)
 	if err != nil {
-		return "", false, fmt.Errorf("reading %s: %w", path, err)
+		return nil, fmt.Errorf("reading %s: %w", path, err)
 	}
-	return v, ok, nil
+	return conf, nil
 }

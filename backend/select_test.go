@@ -70,10 +70,11 @@ func TestParseFirewalldConf(t *testing.T) {
 		{name: "empty value", conf: "FirewallBackend=\n", want: "", found: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, found, err := ParseFirewalldConf(strings.NewReader(tc.conf))
+			conf, err := ParseFirewalldConf(strings.NewReader(tc.conf))
 			if err != nil {
 				t.Fatal(err)
 			}
+			got, found := conf["FirewallBackend"]
 			if got != tc.want || found != tc.found {
 				t.Errorf("ParseFirewalldConf() = %q, %v; want %q, %v", got, found, tc.want, tc.found)
 			}

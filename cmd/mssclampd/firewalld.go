@@ -1,0 +1,117 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/google/nftables"
+
+	"github.com/firewalld-mssclamp/mssclamp/backend"
+	mdbus "github.com/firewalld-mssclamp/mssclamp/dbus"
+	"github.com/firewalld-mssclamp/mssclamp/engine"
+)
+
+// firewalldEnv is the engine's view of a running firewalld: its zones,
+// bindings, policies and ipsets, read over D-Bus.
+type firewalldEnv struct{ fw *mdbus.Firewalld }
+
+func (firewalldEnv) Name() string { return "firewalld" }
+
+func (e firewalldEnv) Topology(ctx context.Context) (*backend.Input, error) {
+	st, err := e.fw.Snapshot(ctx)
+	if err != nil {
+		return nil, err
+	}
+	in := st.Input()
+	return &in, nil
+}
+
+// currentEnv is firewalld when it runs, else nil (standalone).
+func currentEnv(ctx context.Context, fw *mdbus.Firewalld) engine.Env {
+	if fw == nil || !fw.Running(ctx) {
+		return nil
+	}
+	return firewalldEnv{fw}
+}
+
+// drain collects the events already queued behind first: a burst of
+// firewalld signals (a reload sends many) costs one resync.
+func drain(first mdbus.Event, events <-chan mdbus.Event) []mdbus.Event {
+	batch := []mdbus.Event{first}
+	for {
+		select {
+		case ev, ok := <-events:
+			if !ok {
+				return batch
+			}
+			batch = append(batch, ev)
+		default:
+			return batch
+		}
+	}
+}
+
+// follow brings the kernel back in line after firewalld changed: a start or
+// restart switches us to firewalld's zones, a stop to our own, anything else
+// (a reload, a binding, the default zone, an ipset entry) is a resync.
+func follow(ctx context.Context, eng *engine.Engine, fw *mdbus.Firewalld, batch []mdbus.Event, log *slog.Logger) {
+	start := time.Now()
+	kinds := make([]string, 0, len(batch))
+	for _, ev := range batch {
+		kinds = append(kinds, ev.Kind.String())
+	}
+	env := currentEnv(ctx, fw)
+	var err error
+	switch {
+	case env == nil && eng.Mode() != "standalone":
+		err = eng.SetEnv(ctx, nil)
+	case env != nil && eng.Mode() == "standalone":
+		err = eng.SetEnv(ctx, env)
+	case env != nil:
+		err = eng.Resync(ctx)
+	default:
+		return
+	}
+	if err != nil {
+		log.Error("following firewalld", "events", kinds, "err", err)
+		return
+	}
+	log.Info("followed firewalld", "events", kinds, "mode", eng.Mode(), "took", time.Since(start).Round(time.Microsecond))
+}
+
+// prober answers backend selection's questions about this machine.
+type prober struct {
+	ctx  context.Context
+	fw   *mdbus.Firewalld
+	conf string
+}
+
+func (p *prober) RunningFirewalldBackend() (string, bool) {
+	if p.fw == nil || !p.fw.Running(p.ctx) {
+		return "", false
+	}
+	v, err := p.fw.Backend(p.ctx)
+	return v, err == nil && v != ""
+}
+
+func (p *prober) ConfiguredFirewalldBackend() (string, bool) {
+	conf, err := backend.ReadFirewalldConf(p.conf)
+	if err != nil {
+		return "", false
+	}
+	v, ok := conf["FirewallBackend"]
+	return v, ok
+}
+
+// KernelHasNftables asks the kernel for its nftables tables; any answer,
+// even an empty list, means nf_tables is there.
+func (p *prober) KernelHasNftables() bool {
+	c, err := nftables.New()
+	if err != nil {
+		return false
+	}
+	defer c.CloseLasting()
+	_, err = c.ListTables()
+	return err == nil
+}

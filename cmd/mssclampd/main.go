@@ -1,0 +1,180 @@
+// Command mssclampd keeps tcp-mss-clamp rich rules in the kernel beside
+// firewalld: it serves a firewalld-shaped D-Bus API, stores permanent rules
+// in firewalld's XML form, follows firewalld's zones and bindings, and puts
+// its rules back after every firewalld reload or restart. Without firewalld
+// it runs standalone on its own zone configuration.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	godbus "github.com/godbus/dbus/v5"
+	flag "github.com/spf13/pflag"
+
+	"github.com/firewalld-mssclamp/mssclamp/backend"
+	"github.com/firewalld-mssclamp/mssclamp/backend/ipt"
+	"github.com/firewalld-mssclamp/mssclamp/backend/nft"
+	mdbus "github.com/firewalld-mssclamp/mssclamp/dbus"
+	"github.com/firewalld-mssclamp/mssclamp/engine"
+	"github.com/firewalld-mssclamp/mssclamp/store"
+)
+
+// version is set at build time (-ldflags "-X main.version=...").
+var version = "0.1.0"
+
+type options struct {
+	configDir     string
+	firewalldConf string
+	backend       string
+	firewalld     string
+	logLevel      string
+}
+
+func main() {
+	os.Exit(run(os.Args[1:]))
+}
+
+func run(args []string) int {
+	var o options
+	fs := flag.NewFlagSet("mssclampd", flag.ContinueOnError)
+	fs.StringVar(&o.configDir, "config-dir", "/etc/firewalld/mssclamp", "permanent configuration directory")
+	fs.StringVar(&o.firewalldConf, "firewalld-conf", backend.DefaultFirewalldConf, "firewalld's configuration file (FirewallBackend, CleanupOnExit)")
+	fs.StringVar(&o.backend, "backend", "auto", "kernel interface: auto, nftables or iptables")
+	fs.StringVar(&o.firewalld, "firewalld", "auto", "follow a running firewalld (auto) or never (off)")
+	fs.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
+	showVersion := fs.Bool("version", false, "print the version and exit")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if *showVersion {
+		fmt.Println(version)
+		return 0
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(o.logLevel)); err != nil {
+		fmt.Fprintf(os.Stderr, "mssclampd: --log-level: %v\n", err)
+		return 2
+	}
+	if o.firewalld != "auto" && o.firewalld != "off" {
+		fmt.Fprintf(os.Stderr, "mssclampd: --firewalld must be auto or off, not %q\n", o.firewalld)
+		return 2
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	if err := serve(o, log); err != nil {
+		log.Error("exiting", "err", err)
+		return 1
+	}
+	return 0
+}
+
+// serve runs the daemon until SIGTERM or SIGINT.
+func serve(o options, log *slog.Logger) error {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+
+	conn, err := godbus.ConnectSystemBus()
+	if err != nil {
+		return fmt.Errorf("connecting to the system bus: %w", err)
+	}
+	defer conn.Close()
+
+	var fw *mdbus.Firewalld
+	var events <-chan mdbus.Event
+	if o.firewalld == "auto" {
+		fw = mdbus.NewFirewalld(conn)
+		// Subscribe before the first snapshot, so no change falls between.
+		w, err := fw.Watch(ctx)
+		if err != nil {
+			return fmt.Errorf("watching firewalld: %w", err)
+		}
+		defer w.Close()
+		events = w.Events()
+	}
+
+	sel, err := backend.Select(o.backend, &prober{ctx: ctx, fw: fw, conf: o.firewalldConf})
+	if err != nil {
+		return err
+	}
+	be, err := newBackend(sel.Kind)
+	if err != nil {
+		return err
+	}
+	log.Info("backend chosen", "backend", sel.Kind, "why", sel.Reason)
+
+	svc := mdbus.NewService(conn, mdbus.Info{Version: version, Backend: string(sel.Kind)}, log)
+	eng := engine.New(engine.Config{Backend: be, Store: store.Open(o.configDir), Log: log, Listener: svc})
+	env := currentEnv(ctx, fw)
+	if err := eng.Start(ctx, env); err != nil {
+		return fmt.Errorf("starting: %w", err)
+	}
+	log.Info("rules applied", "mode", eng.Mode(), "config", o.configDir)
+	if err := svc.Serve(eng); err != nil {
+		return err
+	}
+	defer svc.Close()
+	log.Info("serving", "name", mdbus.ServiceName)
+
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
+	for {
+		select {
+		case sig := <-sigs:
+			if sig == syscall.SIGHUP {
+				if err := eng.Reload(ctx); err != nil {
+					log.Error("reload", "err", err)
+				} else {
+					log.Info("reloaded", "signal", "SIGHUP")
+				}
+				continue
+			}
+			cleanup := cleanupOnExit(o.firewalldConf, log)
+			log.Info("stopping", "signal", sig.String(), "cleanup", cleanup)
+			shutdownCtx, stop := context.WithTimeout(context.Background(), 10*time.Second)
+			defer stop()
+			return eng.Shutdown(shutdownCtx, cleanup)
+		case ev, ok := <-events:
+			if !ok {
+				return errors.New("lost the system bus")
+			}
+			follow(ctx, eng, fw, drain(ev, events), log)
+		}
+	}
+}
+
+// newBackend builds the chosen backend for the namespace we run in.
+func newBackend(k backend.Kind) (backend.Backend, error) {
+	if k == backend.KindIptables {
+		b, err := ipt.New()
+		if err != nil {
+			return nil, fmt.Errorf("iptables backend: %w", err)
+		}
+		return b, nil
+	}
+	return nft.New(), nil
+}
+
+// cleanupOnExit follows firewalld's CleanupOnExit (default yes): on a
+// normal stop we remove our kernel objects unless it says no.
+func cleanupOnExit(path string, log *slog.Logger) bool {
+	conf, err := backend.ReadFirewalldConf(path)
+	if err != nil {
+		log.Warn("reading firewalld.conf; cleaning up on exit", "err", err)
+		return true
+	}
+	switch strings.ToLower(conf["CleanupOnExit"]) {
+	case "no", "false", "0":
+		return false
+	}
+	return true
+}

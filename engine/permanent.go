@@ -1,0 +1,325 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/firewalld-mssclamp/mssclamp/backend"
+	"github.com/firewalld-mssclamp/mssclamp/richrule"
+	"github.com/firewalld-mssclamp/mssclamp/store"
+)
+
+// Reload makes the runtime equal the permanent configuration: runtime-only
+// and timed rules go, permanent ones come back. A permanent file that does
+// not load is reported and its scope keeps its running rules — nothing is
+// lost to a typo.
+func (e *Engine) Reload(ctx context.Context) error {
+	e.mu.Lock()
+	defer e.unlock()
+	e.loadPermanent()
+	old := e.runtime
+	e.runtimeFromPermanent(old)
+	if err := e.refreshTopology(ctx); err != nil {
+		e.runtime = old
+		return err
+	}
+	if err := e.apply(ctx); err != nil {
+		e.runtime = old
+		return errorf(richrule.CommandFailed, "%v", err)
+	}
+	for s, list := range old {
+		for _, en := range list {
+			if en.timer != nil && !slices.Contains(e.runtime[s], en) {
+				en.timer.Stop()
+			}
+		}
+	}
+	e.emit(func(l Listener) { l.Reloaded() })
+	return nil
+}
+
+// RuntimeToPermanent writes the runtime rules (not the timed ones: a timeout
+// means "for now") into the permanent configuration.
+func (e *Engine) RuntimeToPermanent(ctx context.Context) error {
+	e.mu.Lock()
+	defer e.unlock()
+	scopes := map[backend.Scope]bool{}
+	for s := range e.runtime {
+		scopes[s] = true
+	}
+	for _, z := range e.permanent.Zones {
+		scopes[backend.Scope{Name: z.Name}] = true
+	}
+	for _, p := range e.permanent.Policies {
+		scopes[backend.Scope{Policy: true, Name: p.Name}] = true
+	}
+	var errs []error
+	for s := range scopes {
+		var rules []*richrule.Rule
+		for _, en := range e.runtime[s] {
+			if en.timeout == 0 {
+				rules = append(rules, en.rule)
+			}
+		}
+		if err := e.savePermanent(s, func([]*richrule.Rule) ([]*richrule.Rule, error) { return rules, nil }); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if len(errs) > 0 {
+		return errorf(richrule.RTToPermFailed, "%v", errors.Join(errs...))
+	}
+	return nil
+}
+
+// AddPermanentRule adds a rule to the permanent configuration only.
+func (e *Engine) AddPermanentRule(t Target, text string) (string, error) {
+	e.mu.Lock()
+	defer e.unlock()
+	s, rule, err := e.resolve(t, text)
+	if err != nil {
+		return "", err
+	}
+	return s.Name, e.savePermanent(s, func(rules []*richrule.Rule) ([]*richrule.Rule, error) {
+		if slices.ContainsFunc(rules, rule.Equal) {
+			return nil, errorf(richrule.AlreadyEnabled, "'%s' already in '%s'", rule, s.Name)
+		}
+		return append(rules, rule), nil
+	})
+}
+
+// RemovePermanentRule removes a rule from the permanent configuration only.
+func (e *Engine) RemovePermanentRule(t Target, text string) (string, error) {
+	e.mu.Lock()
+	defer e.unlock()
+	s, rule, err := e.resolve(t, text)
+	if err != nil {
+		return "", err
+	}
+	return s.Name, e.savePermanent(s, func(rules []*richrule.Rule) ([]*richrule.Rule, error) {
+		i := slices.IndexFunc(rules, rule.Equal)
+		if i < 0 {
+			return nil, errorf(richrule.NotEnabled, "'%s' not in '%s'", rule, s.Name)
+		}
+		return slices.Delete(rules, i, i+1), nil
+	})
+}
+
+// QueryPermanentRule reports whether the permanent configuration holds rule.
+func (e *Engine) QueryPermanentRule(t Target, text string) (bool, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	s, rule, err := e.resolve(t, text)
+	if err != nil {
+		return false, err
+	}
+	return slices.ContainsFunc(e.permanentRules(s), rule.Equal), nil
+}
+
+// PermanentRules lists a scope's permanent rules in canonical form.
+func (e *Engine) PermanentRules(t Target) ([]string, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	s, err := e.scope(t)
+	if err != nil {
+		return nil, err
+	}
+	out := []string{}
+	for _, r := range e.permanentRules(s) {
+		out = append(out, r.String())
+	}
+	return out, nil
+}
+
+// Broken lists the permanent files that did not load, for the log and the CLI.
+func (e *Engine) Broken() []*store.FileError {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var out []*store.FileError
+	for _, fe := range e.broken {
+		out = append(out, fe)
+	}
+	slices.SortFunc(out, func(a, b *store.FileError) int { return strings.Compare(a.Path, b.Path) })
+	return out
+}
+
+// savePermanent changes one scope's permanent rules through edit and writes
+// the file, keeping whatever else it holds (bindings, descriptions). A scope
+// whose file did not load is not written: that would destroy it.
+func (e *Engine) savePermanent(s backend.Scope, edit func([]*richrule.Rule) ([]*richrule.Rule, error)) error {
+	if fe, ok := e.broken[s]; ok {
+		return errorf(richrule.CommandFailed, "%s did not load (%v): fix or remove it first", fe.Path, fe.Err)
+	}
+	if s.Policy {
+		p := e.permanentPolicy(s.Name)
+		if p == nil {
+			p = &store.Policy{Name: s.Name, Priority: -1}
+		}
+		rules, err := edit(slices.Clone(p.Rules))
+		if err != nil {
+			return err
+		}
+		next := *p
+		next.Rules = rules
+		if err := e.store.SavePolicy(&next); err != nil {
+			return errorf(richrule.CommandFailed, "%v", err)
+		}
+		e.setPermanentPolicy(&next)
+		return nil
+	}
+	z := e.permanentZone(s.Name)
+	if z == nil {
+		z = &store.Zone{Name: s.Name}
+	}
+	rules, err := edit(slices.Clone(z.Rules))
+	if err != nil {
+		return err
+	}
+	next := *z
+	next.Rules = rules
+	if err := e.store.SaveZone(&next); err != nil {
+		return errorf(richrule.CommandFailed, "%v", err)
+	}
+	e.setPermanentZone(&next)
+	return nil
+}
+
+// loadPermanent reads the store. Files that fail are remembered as broken,
+// with their last good content (if any) kept in e.permanent.
+func (e *Engine) loadPermanent() {
+	cfg, errs := e.store.Load()
+	prev := e.permanent
+	e.permanent = cfg
+	e.broken = map[backend.Scope]*store.FileError{}
+	for _, fe := range errs {
+		s, ok := scopeOfFile(fe.Path)
+		if !ok {
+			e.log.Error("permanent configuration", "err", fe)
+			continue
+		}
+		e.log.Error("permanent file did not load; its zone or policy keeps its running rules", "file", fe.Path, "err", fe)
+		e.broken[s] = fe
+		if prev == nil {
+			continue
+		}
+		if s.Policy {
+			if p := findPolicy(prev, s.Name); p != nil {
+				e.setPermanentPolicy(p)
+			}
+		} else if z := findZone(prev, s.Name); z != nil {
+			e.setPermanentZone(z)
+		}
+	}
+}
+
+// runtimeFromPermanent replaces the runtime with the permanent rules; scopes
+// whose file is broken keep what old held for them.
+func (e *Engine) runtimeFromPermanent(old map[backend.Scope][]*entry) {
+	e.runtime = map[backend.Scope][]*entry{}
+	add := func(s backend.Scope, rules []*richrule.Rule) {
+		for _, r := range rules {
+			e.runtime[s] = append(e.runtime[s], &entry{rule: r, key: r.Key()})
+		}
+	}
+	for _, z := range e.permanent.Zones {
+		add(backend.Scope{Name: z.Name}, z.Rules)
+	}
+	for _, p := range e.permanent.Policies {
+		add(backend.Scope{Policy: true, Name: p.Name}, p.Rules)
+	}
+	for s := range e.broken {
+		if list, ok := old[s]; ok {
+			e.runtime[s] = list
+		}
+	}
+}
+
+func (e *Engine) permanentRules(s backend.Scope) []*richrule.Rule {
+	if s.Policy {
+		if p := e.permanentPolicy(s.Name); p != nil {
+			return p.Rules
+		}
+		return nil
+	}
+	if z := e.permanentZone(s.Name); z != nil {
+		return z.Rules
+	}
+	return nil
+}
+
+func (e *Engine) permanentZone(name string) *store.Zone     { return findZone(e.permanent, name) }
+func (e *Engine) permanentPolicy(name string) *store.Policy { return findPolicy(e.permanent, name) }
+
+func (e *Engine) setPermanentZone(z *store.Zone) {
+	for i, old := range e.permanent.Zones {
+		if old.Name == z.Name {
+			e.permanent.Zones[i] = z
+			return
+		}
+	}
+	e.permanent.Zones = append(e.permanent.Zones, z)
+}
+
+func (e *Engine) setPermanentPolicy(p *store.Policy) {
+	for i, old := range e.permanent.Policies {
+		if old.Name == p.Name {
+			e.permanent.Policies[i] = p
+			return
+		}
+	}
+	e.permanent.Policies = append(e.permanent.Policies, p)
+}
+
+func findZone(cfg *store.Config, name string) *store.Zone {
+	for _, z := range cfg.Zones {
+		if z.Name == name {
+			return z
+		}
+	}
+	return nil
+}
+
+func findPolicy(cfg *store.Config, name string) *store.Policy {
+	for _, p := range cfg.Policies {
+		if p.Name == name {
+			return p
+		}
+	}
+	return nil
+}
+
+// scopeOfFile maps ".../zones/NAME.xml" and ".../policies/NAME.xml" to
+// their scope.
+func scopeOfFile(path string) (backend.Scope, bool) {
+	name, ok := strings.CutSuffix(filepath.Base(path), ".xml")
+	if !ok {
+		return backend.Scope{}, false
+	}
+	switch filepath.Base(filepath.Dir(path)) {
+	case "zones":
+		return backend.Scope{Name: name}, true
+	case "policies":
+		return backend.Scope{Policy: true, Name: name}, true
+	}
+	return backend.Scope{}, false
+}
+
+// standaloneTopology is the world without firewalld: the zones and policies
+// of our own configuration, and the default zone, which always exists.
+func standaloneTopology(cfg *store.Config) *backend.Input {
+	in := &backend.Input{DefaultZone: StandaloneDefaultZone}
+	seen := false
+	for _, z := range cfg.Zones {
+		in.Zones = append(in.Zones, backend.Zone{Name: z.Name, Interfaces: z.Interfaces, Sources: z.Sources})
+		seen = seen || z.Name == StandaloneDefaultZone
+	}
+	if !seen {
+		in.Zones = append(in.Zones, backend.Zone{Name: StandaloneDefaultZone})
+	}
+	for _, p := range cfg.Policies {
+		in.Policies = append(in.Policies, backend.Policy{Name: p.Name, Priority: p.Priority, Ingress: p.Ingress, Egress: p.Egress})
+	}
+	return in
+}

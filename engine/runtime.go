@@ -1,0 +1,288 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/firewalld-mssclamp/mssclamp/backend"
+	"github.com/firewalld-mssclamp/mssclamp/richrule"
+)
+
+// Target names a zone or a policy as a caller gives it: an empty zone name
+// means the default zone.
+type Target struct {
+	Policy bool
+	Name   string
+}
+
+// AddRule adds a runtime rule and returns the zone or policy it went to.
+// timeout > 0 removes it again after that time (and tells the listener).
+func (e *Engine) AddRule(ctx context.Context, t Target, text string, timeout time.Duration) (string, error) {
+	e.mu.Lock()
+	defer e.unlock()
+	s, rule, err := e.resolve(t, text)
+	if err != nil {
+		return "", err
+	}
+	key := rule.Key()
+	if e.find(s, key) >= 0 {
+		return "", errorf(richrule.AlreadyEnabled, "'%s' already in '%s'", rule, s.Name)
+	}
+	en := &entry{rule: rule, key: key, timeout: timeout}
+	e.runtime[s] = append(e.runtime[s], en)
+	if err := e.applyOrUndo(ctx, en, func() { e.drop(s, key) }); err != nil {
+		return "", err
+	}
+	if timeout > 0 {
+		en.timer = time.AfterFunc(timeout, func() { e.expire(s, en) })
+	}
+	canonical := rule.String()
+	e.emit(func(l Listener) { l.RuleAdded(s, canonical, timeout) })
+	return s.Name, nil
+}
+
+// RemoveRule removes a runtime rule and returns its zone or policy.
+func (e *Engine) RemoveRule(ctx context.Context, t Target, text string) (string, error) {
+	e.mu.Lock()
+	defer e.unlock()
+	s, rule, err := e.resolve(t, text)
+	if err != nil {
+		return "", err
+	}
+	i := e.find(s, rule.Key())
+	if i < 0 {
+		return "", errorf(richrule.NotEnabled, "'%s' not in '%s'", rule, s.Name)
+	}
+	en := e.runtime[s][i]
+	e.drop(s, en.key)
+	if err := e.applyOrUndo(ctx, nil, func() { e.insert(s, i, en) }); err != nil {
+		return "", err
+	}
+	if en.timer != nil {
+		en.timer.Stop()
+	}
+	canonical := en.rule.String()
+	e.emit(func(l Listener) { l.RuleRemoved(s, canonical) })
+	return s.Name, nil
+}
+
+// QueryRule reports whether the runtime holds the rule.
+func (e *Engine) QueryRule(t Target, text string) (bool, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	s, rule, err := e.resolve(t, text)
+	if err != nil {
+		return false, err
+	}
+	return e.find(s, rule.Key()) >= 0, nil
+}
+
+// Rules lists a zone's or policy's runtime rules in canonical form, in the
+// order they were added.
+func (e *Engine) Rules(t Target) ([]string, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	s, err := e.scope(t)
+	if err != nil {
+		return nil, err
+	}
+	out := []string{}
+	for _, en := range e.runtime[s] {
+		out = append(out, en.rule.String())
+	}
+	return out, nil
+}
+
+// RuleCounter is what the kernel counted for one runtime rule.
+type RuleCounter struct {
+	Rule string
+	backend.Counter
+}
+
+// Counters reads the kernel counters of a zone's or policy's runtime rules.
+func (e *Engine) Counters(ctx context.Context, t Target) ([]RuleCounter, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	s, err := e.scope(t)
+	if err != nil {
+		return nil, err
+	}
+	all, err := e.backend.Counters(ctx)
+	if err != nil {
+		return nil, errorf(richrule.CommandFailed, "reading counters: %v", err)
+	}
+	out := []RuleCounter{}
+	for _, en := range e.runtime[s] {
+		out = append(out, RuleCounter{Rule: en.rule.String(), Counter: all[backend.RuleID(s, en.rule)]})
+	}
+	return out, nil
+}
+
+// DefaultZone is the zone that catches unbound traffic.
+func (e *Engine) DefaultZone() string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.topo.DefaultZone
+}
+
+// applyOrUndo applies the changed state; if the compiler refuses the new
+// entry or the kernel refuses the ruleset, undo restores the previous state,
+// which the kernel still holds.
+func (e *Engine) applyOrUndo(ctx context.Context, added *entry, undo func()) error {
+	rs, err := e.compile(added)
+	if err == nil {
+		err = e.backend.Apply(ctx, rs)
+		if err != nil {
+			err = errorf(richrule.CommandFailed, "%v", err)
+		}
+	} else {
+		err = ruleError(err)
+	}
+	if err != nil {
+		undo()
+	}
+	return err
+}
+
+// ruleError gives a compile error the firewalld code a client expects.
+func ruleError(err error) error {
+	var re *backend.RuleError
+	if !errors.As(err, &re) {
+		return errorf(richrule.CommandFailed, "%v", err)
+	}
+	if errors.Is(err, backend.ErrPMTUToHost) {
+		return errorf(richrule.InvalidRule, "%v", re.Err)
+	}
+	return errorf(richrule.InvalidRule, "%s", re.Err)
+}
+
+// expire removes a timed rule when its time is up.
+func (e *Engine) expire(s backend.Scope, en *entry) {
+	e.mu.Lock()
+	defer e.unlock()
+	i := slices.Index(e.runtime[s], en)
+	if i < 0 {
+		return // removed or reloaded meanwhile
+	}
+	e.drop(s, en.key)
+	if err := e.apply(context.Background()); err != nil {
+		e.log.Error("expiring rule", "scope", s.String(), "rule", en.rule.String(), "err", err)
+		e.insert(s, i, en)
+		return
+	}
+	e.log.Info("rule expired", "scope", s.String(), "rule", en.rule.String())
+	canonical := en.rule.String()
+	e.emit(func(l Listener) { l.RuleRemoved(s, canonical) })
+}
+
+// resolve parses a rule for a target, checking it is ours and may go there.
+func (e *Engine) resolve(t Target, text string) (backend.Scope, *richrule.Rule, error) {
+	s, err := e.scope(t)
+	if err != nil {
+		return s, nil, err
+	}
+	rule, err := parseClamp(text)
+	if err != nil {
+		return s, nil, err
+	}
+	if s.Policy {
+		for _, p := range e.topo.Policies {
+			if p.Name == s.Name {
+				if err := backend.CheckPolicyRule(&p, rule); err != nil {
+					return s, nil, errorf(richrule.InvalidRule, "%s: %v", rule, err)
+				}
+			}
+		}
+	}
+	return s, rule, nil
+}
+
+// parseClamp parses a rule and refuses those that are not tcp-mss-clamp.
+func parseClamp(text string) (*richrule.Rule, error) {
+	rule, err := richrule.Parse(text)
+	if err != nil {
+		return nil, err
+	}
+	if rule.Clamp() == nil {
+		return nil, errorf(richrule.InvalidRule, "'%s' has no tcp-mss-clamp element: it belongs to firewalld (use firewall-cmd)", rule)
+	}
+	return rule, nil
+}
+
+// scope resolves a target to a zone or policy that exists.
+func (e *Engine) scope(t Target) (backend.Scope, error) {
+	if t.Policy {
+		for _, p := range e.topo.Policies {
+			if p.Name == t.Name {
+				return backend.Scope{Policy: true, Name: t.Name}, nil
+			}
+		}
+		return backend.Scope{}, errorf(richrule.InvalidPolicy, "%s", t.Name)
+	}
+	name := t.Name
+	if name == "" {
+		name = e.topo.DefaultZone
+	}
+	for _, z := range e.topo.Zones {
+		if z.Name == name {
+			return backend.Scope{Name: name}, nil
+		}
+	}
+	return backend.Scope{}, errorf(richrule.InvalidZone, "%s", name)
+}
+
+func (e *Engine) find(s backend.Scope, key string) int {
+	return slices.IndexFunc(e.runtime[s], func(en *entry) bool { return en.key == key })
+}
+
+func (e *Engine) drop(s backend.Scope, key string) {
+	if i := e.find(s, key); i >= 0 {
+		e.runtime[s] = slices.Delete(e.runtime[s], i, i+1)
+	}
+	if len(e.runtime[s]) == 0 {
+		delete(e.runtime, s)
+	}
+}
+
+func (e *Engine) insert(s backend.Scope, i int, en *entry) {
+	e.runtime[s] = slices.Insert(e.runtime[s], min(i, len(e.runtime[s])), en)
+}
+
+// errorf makes an error with a firewalld code, the form clients understand.
+func errorf(code richrule.Code, format string, args ...any) error {
+	return &richrule.Error{Code: code, Msg: fmt.Sprintf(format, args...)}
+}
+
+// Zones lists the zones that exist now.
+func (e *Engine) Zones() []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := make([]string, 0, len(e.topo.Zones))
+	for _, z := range e.topo.Zones {
+		out = append(out, z.Name)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Policies lists the policies that exist now.
+func (e *Engine) Policies() []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := make([]string, 0, len(e.topo.Policies))
+	for _, p := range e.topo.Policies {
+		out = append(out, p.Name)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Dump describes what the kernel holds for us now, counters included.
+func (e *Engine) Dump(ctx context.Context) (string, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.backend.Dump(ctx)
+}
