@@ -11,8 +11,58 @@ type macBinding struct{ mac, zone string }
 type setBinding struct{ set, zone string }
 type ifBinding struct{ iface, zone string }
 
-// bindings parses every zone's interfaces and sources once.
+// bindMemo keeps the parsed bindings, and the lookups built from them, for
+// as long as no zone's bindings change.
+type bindMemo struct {
+	zones    []Zone // names and bindings only
+	defZone  string
+	addrBind [2][]labelled[string]
+	macBind  []macBinding
+	setBind  []setBinding
+	ifExact  []ifBinding
+	ifWild   []ifBinding
+	lookups  map[string][]*Rule // classify results by direction and targets
+}
+
+func (m *bindMemo) matches(in *Input) bool {
+	if m == nil || m.defZone != in.DefaultZone || len(m.zones) != len(in.Zones) {
+		return false
+	}
+	for i, z := range in.Zones {
+		old := m.zones[i]
+		if old.Name != z.Name || !slices.Equal(old.Interfaces, z.Interfaces) || !slices.Equal(old.Sources, z.Sources) {
+			return false
+		}
+	}
+	return true
+}
+
+// bindings parses every zone's interfaces and sources, or takes them from
+// the last call when no binding changed.
 func (c *compiler) bindings() error {
+	if m := c.bindMemo; m.matches(c.in) {
+		c.addrBind, c.macBind, c.setBind, c.ifExact, c.ifWild = m.addrBind, m.macBind, m.setBind, m.ifExact, m.ifWild
+		for _, b := range c.setBind {
+			if _, err := c.set(b.set); err != nil {
+				return fmt.Errorf("zone %q: source %q: %w", b.zone, "ipset:"+b.set, err)
+			}
+		}
+		return nil
+	}
+	if err := c.parseBindings(); err != nil {
+		c.bindMemo = nil
+		return err
+	}
+	m := &bindMemo{defZone: c.in.DefaultZone, addrBind: c.addrBind, macBind: c.macBind, setBind: c.setBind,
+		ifExact: c.ifExact, ifWild: c.ifWild, lookups: map[string][]*Rule{}}
+	for _, z := range c.in.Zones {
+		m.zones = append(m.zones, Zone{Name: z.Name, Interfaces: slices.Clone(z.Interfaces), Sources: slices.Clone(z.Sources)})
+	}
+	c.bindMemo = m
+	return nil
+}
+
+func (c *compiler) parseBindings() error {
 	macSeen := map[string]bool{}
 	ifSeen := map[string]string{}
 	for _, z := range c.in.Zones {
@@ -75,6 +125,22 @@ const (
 // "" when that zone has nothing to do, which ends the lookup (a packet bound
 // to a zone never falls through to the next kind of binding).
 func (c *compiler) classify(dir direction, target func(zone string) string) []*Rule {
+	var key strings.Builder
+	if dir == egress {
+		key.WriteString("egress")
+	}
+	for _, z := range c.in.Zones {
+		key.WriteString("\x00" + target(z.Name))
+	}
+	if rules, ok := c.bindMemo.lookups[key.String()]; ok {
+		return rules
+	}
+	rules := c.buildLookup(dir, target)
+	c.bindMemo.lookups[key.String()] = rules
+	return rules
+}
+
+func (c *compiler) buildLookup(dir direction, target func(zone string) string) []*Rule {
 	verdict := func(zone string) Verdict {
 		if t := target(zone); t != "" {
 			return Verdict{Kind: VerdictGoto, Chain: t}

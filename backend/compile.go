@@ -19,13 +19,51 @@ var ErrPMTUToHost = errors.New("tcp-mss-clamp value=pmtu cannot apply to traffic
 // Compile turns the desired state into a Ruleset. It is pure: the same Input
 // gives the same Ruleset, byte for byte, and it never looks at the kernel.
 func Compile(in *Input) (*Ruleset, error) {
+	return new(Compiler).Compile(in)
+}
+
+// Compiler is Compile with a memory: a zone or policy whose rules (the same
+// *richrule.Rule values, in the same order) and ipsets have not changed since
+// the last call keeps its chains — the very same *Chain values — without
+// being compiled again. The daemon changes one scope at a time, so with
+// thousands of rules a change costs what that scope costs, and a backend can
+// skip comparing chains it has already applied. The zero value is ready; a
+// Compiler is not safe for concurrent use.
+type Compiler struct {
+	scopes   map[Scope]*scopeMemo
+	clamps   map[Scope]map[*richrule.Rule]*Clamp
+	chains   map[*Clamp]*Chain // a single rule's chain
+	bindings *bindMemo
+}
+
+// scopeMemo is what one scope compiled to.
+type scopeMemo struct {
+	rules  []*richrule.Rule
+	ipsets map[string]*IPSet // the ipsets it used, as they were
+	name   string            // its chain, or ""
+	chains []*Chain          // every chain it made
+	err    error
+}
+
+// Compile is the package-level Compile, reusing what has not changed.
+func (cc *Compiler) Compile(in *Input) (*Ruleset, error) {
 	c := &compiler{
-		in:     in,
-		zones:  map[string]*Zone{},
-		ipsets: map[string]*IPSet{},
-		sets:   map[string]*Set{},
-		chains: map[string]*Chain{},
+		in:        in,
+		zones:     map[string]*Zone{},
+		ipsets:    map[string]*IPSet{},
+		sets:      map[string]*Set{},
+		chains:    map[string]*Chain{},
+		memo:      cc.scopes,
+		next:      map[Scope]*scopeMemo{},
+		clampMemo: cc.clamps,
+		clampNext: map[Scope]map[*richrule.Rule]*Clamp{},
+		chainMemo: cc.chains,
+		chainNext: map[*Clamp]*Chain{},
+		bindMemo:  cc.bindings,
 	}
+	defer func() {
+		cc.scopes, cc.clamps, cc.chains, cc.bindings = c.next, c.clampNext, c.chainNext, c.bindMemo
+	}()
 	for i := range in.Zones {
 		z := &in.Zones[i]
 		if _, dup := c.zones[z.Name]; dup {
@@ -70,11 +108,19 @@ type compiler struct {
 	chains map[string]*Chain
 
 	// Parsed bindings, see bindings.go.
-	addrBind  [2][]labelled[string] // per family: prefix -> zone
-	macBind   []macBinding
-	setBind   []setBinding
-	ifExact   []ifBinding
-	ifWild    []ifBinding
+	addrBind   [2][]labelled[string] // per family: prefix -> zone
+	macBind    []macBinding
+	setBind    []setBinding
+	ifExact    []ifBinding
+	ifWild     []ifBinding
+	memo, next map[Scope]*scopeMemo // the last call's scopes, and this call's
+	used       map[string]*IPSet    // ipsets the scope being compiled uses
+	created    []*Chain             // chains made by this call, in order
+
+	clampMemo, clampNext map[Scope]map[*richrule.Rule]*Clamp
+	chainMemo, chainNext map[*Clamp]*Chain
+	bindMemo             *bindMemo
+
 	zoneScope map[string]string // zone -> its scope chain, if it has rules
 	polScope  map[string]string // policy -> its scope chain, if it has rules
 	policies  []*Policy         // by priority, then name
@@ -82,7 +128,9 @@ type compiler struct {
 
 // chain registers a regular chain and returns its name.
 func (c *compiler) chain(name string, rules []*Rule) string {
-	c.chains[name] = &Chain{Name: name, Rules: rules}
+	ch := &Chain{Name: name, Rules: rules}
+	c.chains[name] = ch
+	c.created = append(c.created, ch)
 	return name
 }
 
@@ -103,19 +151,26 @@ func (c *compiler) collapse(name string, rules []*Rule) string {
 // it is first referenced, depth first, so that a reader meets a chain right
 // after the rule that leads to it.
 func (c *compiler) ruleset(bases []*Chain) *Ruleset {
-	rs := &Ruleset{}
-	seen := map[string]bool{}
+	rs := &Ruleset{Chains: make([]*Chain, 0, len(c.chains)+len(bases))}
+	seen := make(map[string]bool, len(c.chains)+len(bases))
 	var visit func(ch *Chain)
-	visit = func(ch *Chain) {
-		if seen[ch.Name] {
-			return
+	follow := func(name string) {
+		if next, ok := c.chains[name]; ok && !seen[name] {
+			visit(next)
 		}
+	}
+	visit = func(ch *Chain) {
 		seen[ch.Name] = true
 		rs.Chains = append(rs.Chains, ch)
 		for _, r := range ch.Rules {
-			for _, t := range r.targets() {
-				if next, ok := c.chains[t]; ok {
-					visit(next)
+			switch {
+			case r.Jump != "":
+				follow(r.Jump)
+			case r.Goto != "":
+				follow(r.Goto)
+			case r.Dispatch != nil:
+				for _, e := range r.Dispatch.Elements {
+					follow(e.Verdict.Chain)
 				}
 			}
 		}
@@ -132,25 +187,6 @@ func (c *compiler) ruleset(bases []*Chain) *Ruleset {
 		rs.Sets = append(rs.Sets, c.sets[n])
 	}
 	return rs
-}
-
-// targets lists the chains a rule can continue in.
-func (r *Rule) targets() []string {
-	switch {
-	case r.Jump != "":
-		return []string{r.Jump}
-	case r.Goto != "":
-		return []string{r.Goto}
-	case r.Dispatch != nil:
-		var t []string
-		for _, e := range r.Dispatch.Elements {
-			if e.Verdict.Chain != "" && !slices.Contains(t, e.Verdict.Chain) {
-				t = append(t, e.Verdict.Chain)
-			}
-		}
-		return t
-	}
-	return nil
 }
 
 // RuleID is the stable identity of a rule in its zone or policy: the same

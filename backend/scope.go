@@ -97,11 +97,51 @@ func CheckPolicyRule(p *Policy, r *richrule.Rule) error {
 var ErrMACFromHost = errors.New("source mac cannot match traffic this machine opens (ingress HOST)")
 
 // scope builds the chain of one zone or policy (p, nil for a zone), or
-// returns "" when it has no rules.
+// returns "" when it has no rules. An unchanged scope is taken from the memo.
 func (c *compiler) scope(s Scope, rules []*richrule.Rule, p *Policy) (string, error) {
 	if len(rules) == 0 {
 		return "", nil
 	}
+	if m := c.memo[s]; m != nil && slices.Equal(m.rules, rules) && c.sameIPSets(m.ipsets) {
+		c.next[s] = m
+		c.clampNext[s] = c.clampMemo[s]
+		for _, ch := range m.chains {
+			c.chains[ch.Name] = ch
+			if len(ch.Rules) == 1 && ch.Rules[0].Clamp != nil && ch.Name == "rule_"+ch.Rules[0].Clamp.ID {
+				c.chainNext[ch.Rules[0].Clamp] = ch
+			}
+		}
+		for name := range m.ipsets {
+			if _, err := c.set(name); err != nil {
+				return "", err
+			}
+		}
+		return m.name, m.err
+	}
+	first := len(c.created)
+	usedBefore := c.used
+	c.used = map[string]*IPSet{}
+	name, err := c.compileScope(s, rules, p)
+	m := &scopeMemo{rules: slices.Clone(rules), ipsets: c.used, name: name, err: err, chains: slices.Clone(c.created[first:])}
+	c.used = usedBefore
+	c.next[s] = m
+	return name, err
+}
+
+// sameIPSets reports whether the ipsets a memoised scope used are still the
+// same, entry for entry.
+func (c *compiler) sameIPSets(used map[string]*IPSet) bool {
+	for name, old := range used {
+		now, ok := c.ipsets[name]
+		if !ok || now.Type != old.Type || now.Family != old.Family || !slices.Equal(now.Entries, old.Entries) {
+			return false
+		}
+	}
+	return true
+}
+
+// compileScope is scope without the memo.
+func (c *compiler) compileScope(s Scope, rules []*richrule.Rule, p *Policy) (string, error) {
 	var linear []*Rule
 	keyed := map[DispatchKey][]labelled[*Clamp]{}
 	seen := map[string]bool{}
@@ -115,7 +155,7 @@ func (c *compiler) scope(s Scope, rules []*richrule.Rule, p *Policy) (string, er
 				return "", &RuleError{Scope: s, Rule: r.String(), Err: err}
 			}
 		}
-		clamp := &Clamp{ID: RuleID(s, r), Scope: s, Rule: r.String(), MSS: cl.Value, Log: logOf(r.Log)}
+		clamp := c.clamp(s, r)
 		if seen[clamp.ID] {
 			continue
 		}
@@ -140,6 +180,22 @@ func (c *compiler) scope(s Scope, rules []*richrule.Rule, p *Policy) (string, er
 		prefix = "policy_"
 	}
 	return c.chain(prefix+s.Name, linear), nil
+}
+
+// clamp makes a rule's Clamp, or takes it from the last call: its ID is a
+// hash and its text a print, both worth keeping with thousands of rules.
+func (c *compiler) clamp(s Scope, r *richrule.Rule) *Clamp {
+	cl, ok := c.clampMemo[s][r]
+	if !ok {
+		cl = &Clamp{ID: RuleID(s, r), Scope: s, Rule: r.String(), MSS: r.Clamp().Value, Log: logOf(r.Log)}
+	}
+	next := c.clampNext[s]
+	if next == nil {
+		next = map[*richrule.Rule]*Clamp{}
+		c.clampNext[s] = next
+	}
+	next[r] = cl
+	return cl
 }
 
 // singleAddress recognises a rule scoped by exactly one plain source or
@@ -180,6 +236,18 @@ func (c *compiler) clampDispatch(key DispatchKey, in []labelled[*Clamp]) *Dispat
 // only on the rules, so an unchanged rule keeps its chain (and its counter)
 // when others change.
 func (c *compiler) clampChain(clamps []*Clamp) string {
+	if len(clamps) == 1 {
+		ch, ok := c.chainMemo[clamps[0]]
+		if !ok {
+			ch = &Chain{Name: "rule_" + clamps[0].ID, Rules: []*Rule{{Clamp: clamps[0]}}}
+		}
+		c.chainNext[clamps[0]] = ch
+		if _, dup := c.chains[ch.Name]; !dup {
+			c.chains[ch.Name] = ch
+			c.created = append(c.created, ch)
+		}
+		return ch.Name
+	}
 	name := "rule_" + clamps[0].ID
 	if len(clamps) > 1 {
 		h := sha256.New()
@@ -304,12 +372,15 @@ func uint16Of(s string) uint16 {
 
 // set returns the Set for an ipset, loading its entries on first use.
 func (c *compiler) set(name string) (*Set, error) {
-	if s, ok := c.sets[name]; ok {
-		return s, nil
-	}
 	ips, ok := c.ipsets[name]
 	if !ok {
 		return nil, fmt.Errorf("ipset %q does not exist", name)
+	}
+	if c.used != nil && c.used[name] == nil {
+		c.used[name] = &IPSet{Name: ips.Name, Type: ips.Type, Family: ips.Family, Entries: slices.Clone(ips.Entries)}
+	}
+	if s, ok := c.sets[name]; ok {
+		return s, nil
 	}
 	s := &Set{Name: name}
 	switch ips.Type {

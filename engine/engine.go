@@ -56,6 +56,7 @@ type Engine struct {
 	permanent *store.Config
 	broken    map[backend.Scope]*store.FileError // permanent files that did not load
 	excluded  map[string]string                  // rule ID -> why the kernel does not hold it
+	compiler  backend.Compiler                   // remembers unchanged zones between changes
 	events    []func()                           // listener calls queued under the lock
 }
 
@@ -207,7 +208,7 @@ func (e *Engine) apply(ctx context.Context) error {
 func (e *Engine) compile(must *entry) (*backend.Ruleset, error) {
 	skip := map[string]bool{}
 	for {
-		rs, err := backend.Compile(e.input(skip))
+		rs, err := e.compiler.Compile(e.input(skip))
 		var re *backend.RuleError
 		if err == nil {
 			e.noteExcluded(skip)

@@ -1,0 +1,114 @@
+package backend
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/firewalld-mssclamp/mssclamp/richrule"
+)
+
+// benchInput is 100 zones with 10 interfaces each, the default zone, and n
+// rules spread over them, a third scoped to a source address.
+func benchInput(b *testing.B, n int) *Input {
+	in := &Input{DefaultZone: "z0"}
+	for z := 0; z < 100; z++ {
+		zone := Zone{Name: fmt.Sprintf("z%d", z)}
+		for i := 0; i < 10; i++ {
+			zone.Interfaces = append(zone.Interfaces, fmt.Sprintf("eth%d_%d", z, i))
+		}
+		in.Zones = append(in.Zones, zone)
+	}
+	for i := 0; i < n; i++ {
+		text := fmt.Sprintf("rule priority=%d tcp-mss-clamp value=%d", i%7, 600+i%1000)
+		if i%3 == 0 {
+			text = fmt.Sprintf("rule family=ipv4 source address=10.%d.%d.0/24 tcp-mss-clamp value=%d", i/256%256, i%256, 600+i%1000)
+		}
+		r, err := richrule.Parse(text)
+		if err != nil {
+			b.Fatal(err)
+		}
+		z := &in.Zones[i%100]
+		z.Rules = append(z.Rules, r)
+	}
+	return in
+}
+
+func BenchmarkCompile(b *testing.B) {
+	for _, n := range []int{1000, 10000} {
+		b.Run(fmt.Sprintf("rules=%d", n), func(b *testing.B) {
+			in := benchInput(b, n)
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := Compile(in); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkCompileOneChange is the daemon's case: one rule added to one zone
+// of many, with the Compiler remembering the rest.
+func BenchmarkCompileOneChange(b *testing.B) {
+	for _, n := range []int{1000, 10000} {
+		b.Run(fmt.Sprintf("rules=%d", n), func(b *testing.B) {
+			in := benchInput(b, n)
+			var cc Compiler
+			if _, err := cc.Compile(in); err != nil {
+				b.Fatal(err)
+			}
+			extra, _ := richrule.Parse("rule tcp-mss-clamp value=1234")
+			z := &in.Zones[7]
+			base := z.Rules
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				if i%2 == 0 {
+					z.Rules = append(base[:len(base):len(base)], extra)
+				} else {
+					z.Rules = base
+				}
+				i++
+				if _, err := cc.Compile(in); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkCompileOneZone: 1000 rules in the one default zone, half scoped
+// to a source address, one rule added and removed in turn.
+func BenchmarkCompileOneZone(b *testing.B) {
+	in := &Input{DefaultZone: "public", Zones: []Zone{{Name: "public", Interfaces: []string{"eth0", "eth1"}}}}
+	for i := 0; i < 1000; i++ {
+		text := fmt.Sprintf("rule tcp-mss-clamp value=%d", 600+i)
+		if i%2 == 0 {
+			text = fmt.Sprintf("rule family=ipv4 source address=10.0.%d.%d tcp-mss-clamp value=%d", i/256, i%256, 600+i)
+		}
+		r, err := richrule.Parse(text)
+		if err != nil {
+			b.Fatal(err)
+		}
+		in.Zones[0].Rules = append(in.Zones[0].Rules, r)
+	}
+	var cc Compiler
+	if _, err := cc.Compile(in); err != nil {
+		b.Fatal(err)
+	}
+	extra, _ := richrule.Parse("rule family=ipv4 source address=192.0.2.1 tcp-mss-clamp value=1234")
+	base := in.Zones[0].Rules
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if i%2 == 0 {
+			in.Zones[0].Rules = append(base[:len(base):len(base)], extra)
+		} else {
+			in.Zones[0].Rules = base
+		}
+		i++
+		if _, err := cc.Compile(in); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

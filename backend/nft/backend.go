@@ -1,0 +1,204 @@
+package nft
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/firewalld-mssclamp/mssclamp/backend"
+	"github.com/mdlayher/netlink/nltest"
+)
+
+// Backend makes the kernel hold a Ruleset in table inet mssclamp, through
+// netlink. It is safe for concurrent use: one lock serializes its calls.
+type Backend struct {
+	netns int
+	dial  nltest.Func
+
+	mu      sync.Mutex
+	applied *state // what our last Apply loaded; nil: unknown, rebuild
+	gen     uint32 // the ruleset generation our last Apply produced
+	genOK   bool   // gen is known to be ours
+}
+
+var _ backend.Backend = (*Backend)(nil)
+
+// Option configures a Backend.
+type Option func(*Backend)
+
+// WithNetNSFd makes the Backend work in the network namespace the file
+// descriptor refers to, without moving any thread of the caller (netlink
+// sockets are opened there, as nftables.WithNetNSFd does).
+func WithNetNSFd(fd int) Option { return func(b *Backend) { b.netns = fd } }
+
+// WithTestDial hands every netlink message to fn instead of the kernel, as
+// nftables.WithTestDial does: for unit tests. fn receives each request (a
+// batch as one slice, from begin to end) and returns the kernel's replies.
+func WithTestDial(fn nltest.Func) Option { return func(b *Backend) { b.dial = fn } }
+
+// New returns a Backend; it opens a netlink socket per call, so there is
+// nothing to close.
+func New(opts ...Option) *Backend {
+	b := &Backend{}
+	for _, o := range opts {
+		o(b)
+	}
+	return b
+}
+
+func (b *Backend) open() (transport, error) {
+	if b.dial != nil {
+		return funcTransport{b.dial}, nil
+	}
+	t, err := dialNetlink(b.netns)
+	if err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// Apply makes table inet mssclamp hold exactly rs, in one transaction.
+//
+// When the kernel still holds what the last Apply loaded (the ruleset
+// generation has not moved since, or our chains, sets and rules are all
+// still there), only the difference is sent: unchanged chains keep their
+// rules and counters, and applying the same ruleset twice sends nothing.
+// Otherwise (first Apply, someone changed our table, an unclear failure)
+// the table is deleted and built again, still in one transaction.
+func (b *Backend) Apply(ctx context.Context, rs *backend.Ruleset) error {
+	p, err := newPlan(rs, false)
+	if err != nil {
+		return fmt.Errorf("nftables: %w", err)
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	t, err := b.open()
+	if err != nil {
+		return fmt.Errorf("nftables: %w", err)
+	}
+	defer t.close()
+	gen, err := getGen(t)
+	if err != nil {
+		return fmt.Errorf("nftables: %w", err)
+	}
+	bt, err := newBatch()
+	if err != nil {
+		return fmt.Errorf("nftables: %w", err)
+	}
+	inPlace := false
+	if b.applied != nil {
+		inPlace = b.genOK && gen == b.gen
+		if !inPlace {
+			if inPlace, err = b.applied.holds(t); err != nil {
+				return fmt.Errorf("nftables: %w", err)
+			}
+			// What the kernel holds at gen is what we loaded.
+			b.gen, b.genOK = gen, inPlace
+		}
+	}
+	if inPlace {
+		if inPlace, err = b.applied.diff(bt, p); err != nil {
+			return fmt.Errorf("nftables: %w", err)
+		}
+		if inPlace && bt.empty() {
+			return nil
+		}
+	}
+	if !inPlace {
+		if bt, err = newBatch(); err != nil {
+			return fmt.Errorf("nftables: %w", err)
+		}
+		if err := full(bt, p); err != nil {
+			return fmt.Errorf("nftables: %w", err)
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := bt.send(t); err != nil {
+		if isUncertain(err) {
+			b.applied = nil
+		}
+		return fmt.Errorf("nftables: applying the ruleset: %w", err)
+	}
+	b.applied = newState(p)
+	// The generation is ours only if nobody else committed meanwhile.
+	after, err := getGen(t)
+	b.gen, b.genOK = after, err == nil && after == gen+1
+	return nil
+}
+
+// Flush deletes table inet mssclamp, and nothing else.
+func (b *Backend) Flush(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	t, err := b.open()
+	if err != nil {
+		return fmt.Errorf("nftables: %w", err)
+	}
+	defer t.close()
+	bt, err := newBatch()
+	if err != nil {
+		return fmt.Errorf("nftables: %w", err)
+	}
+	bt.addTable()
+	bt.delTable()
+	b.applied = nil
+	if err := bt.send(t); err != nil {
+		return fmt.Errorf("nftables: flushing: %w", err)
+	}
+	return nil
+}
+
+// holds reports whether the kernel still has every chain, set and rule of
+// s, and nothing else, in our table: the cheap check before a diff when
+// someone has committed since our last Apply. It compares names, hooks,
+// and the number and comments of the rules of each chain, not the rules'
+// expressions.
+func (s *state) holds(t transport) (bool, error) {
+	if ok, err := tableExists(t); err != nil || !ok {
+		return false, err
+	}
+	chains, err := listChains(t)
+	if err != nil || len(chains) != len(s.chains) {
+		return false, err
+	}
+	for _, c := range chains {
+		cs, ok := s.chains[c.name]
+		if !ok || c.hook != string(cs.hook) || (c.hook != "" && c.priority != basePriority) {
+			return false, nil
+		}
+	}
+	sets, err := listSets(t)
+	if err != nil || len(sets) != len(s.sets) {
+		return false, err
+	}
+	for _, k := range sets {
+		sp, ok := s.sets[k.name]
+		if !ok || sp.isMap != k.isMap {
+			return false, nil
+		}
+	}
+	rules, err := listRules(t, false)
+	if err != nil {
+		return false, err
+	}
+	seen := make(map[string]int, len(s.chains))
+	for _, r := range rules {
+		cs := s.chains[r.chain]
+		i := seen[r.chain]
+		if cs == nil || i >= len(cs.rules) || cs.rules[i].comment != r.comment {
+			return false, nil
+		}
+		seen[r.chain] = i + 1
+	}
+	for name, cs := range s.chains {
+		if seen[name] != len(cs.rules) {
+			return false, nil
+		}
+	}
+	return true, nil
+}

@@ -1,0 +1,205 @@
+package nft
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+
+	"github.com/firewalld-mssclamp/mssclamp/backend"
+	"github.com/google/nftables"
+	"github.com/google/nftables/expr"
+)
+
+// elem is one element of a set or map: its text as nft lists it and the
+// netlink elements that make it. An address range is loaded as its start
+// and, unless it reaches the top of the address space, the address after
+// its end flagged as an interval end (which is how nft loads it too).
+type elem struct {
+	text string // key, and for maps " : " and the verdict
+	nl   []nftables.SetElement
+}
+
+// elements lists the set's elements in the order nft lists them (interval
+// sets by address; others as given), with their netlink form when nl is set.
+func (s *setPlan) elements(nl bool) ([]elem, error) {
+	switch {
+	case s.isMap:
+		out := make([]elem, 0, len(s.elems))
+		for _, e := range s.elems {
+			v, err := mapVerdict(e.Verdict)
+			if err != nil {
+				return nil, fmt.Errorf("%s: element %s: %w", s.owner, elementKey(s.kind, e), err)
+			}
+			el, err := s.element(e.Range, e.Iface, e.MAC, v, nl)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, el)
+		}
+		if s.kind.interval() {
+			slices.SortStableFunc(out, func(a, b elem) int { return compareElems(s.kind, a, b) })
+		}
+		return out, nil
+	case s.kind == keyMAC:
+		out := make([]elem, 0, len(s.macs))
+		for _, m := range s.macs {
+			el, err := s.element(backend.Range{}, "", m, nil, nl)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, el)
+		}
+		return out, nil
+	}
+	out := make([]elem, 0, len(s.ranges))
+	for _, r := range s.ranges {
+		el, err := s.element(r, "", "", nil, nl)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, el)
+	}
+	slices.SortStableFunc(out, func(a, b elem) int { return compareElems(s.kind, a, b) })
+	return out, nil
+}
+
+// compareElems orders interval elements by their first address, which
+// their netlink form starts with.
+func compareElems(k keyKind, a, b elem) int {
+	if len(a.nl) > 0 && len(b.nl) > 0 {
+		return slices.Compare(a.nl[0].Key, b.nl[0].Key)
+	}
+	return strings.Compare(a.text, b.text)
+}
+
+func elementKey(k keyKind, e backend.Element) string {
+	switch k {
+	case keyIfname:
+		return `"` + e.Iface + `"`
+	case keyMAC:
+		return e.MAC
+	}
+	return rangeText(e.Range)
+}
+
+func (s *setPlan) element(r backend.Range, iface, mac string, v *expr.Verdict, nl bool) (elem, error) {
+	var el elem
+	var key []byte
+	switch s.kind {
+	case keyIfname:
+		if err := checkIfname(iface); err != nil || iface == "" || strings.HasSuffix(iface, "+") {
+			return el, fmt.Errorf("%s: element %q is not an interface name", s.owner, iface)
+		}
+		el.text, key = `"`+iface+`"`, ifnameKey(iface)
+	case keyMAC:
+		hw, err := parseMAC(mac)
+		if err != nil {
+			return el, fmt.Errorf("%s: %w", s.owner, err)
+		}
+		el.text, key = hw.String(), hw
+	default:
+		if err := checkRange(s.kind, r); err != nil {
+			return el, fmt.Errorf("%s: element %s-%s: %w", s.owner, r.From, r.To, err)
+		}
+		el.text, key = rangeText(r), r.From.AsSlice()
+	}
+	if v != nil {
+		el.text += " : " + verdictText(v.Kind, v.Chain)
+	}
+	if nl {
+		el.nl = append(el.nl, nftables.SetElement{Key: key, VerdictData: v})
+		if s.kind.interval() {
+			if next := r.To.Next(); next.IsValid() {
+				el.nl = append(el.nl, nftables.SetElement{Key: next.AsSlice(), IntervalEnd: true})
+			}
+		}
+	}
+	return el, nil
+}
+
+func checkRange(k keyKind, r backend.Range) error {
+	if !r.From.IsValid() || !r.To.IsValid() {
+		return errors.New("invalid address")
+	}
+	want := k == keyAddr4
+	if r.From.Is4() != want || r.To.Is4() != want {
+		return errors.New("address of the wrong family")
+	}
+	if r.To.Less(r.From) {
+		return errors.New("range ends before it starts")
+	}
+	return nil
+}
+
+func mapVerdict(v backend.Verdict) (*expr.Verdict, error) {
+	switch v.Kind {
+	case backend.VerdictJump, backend.VerdictGoto:
+		if v.Chain == "" {
+			return nil, errors.New("jump or goto without a chain")
+		}
+		k := expr.VerdictJump
+		if v.Kind == backend.VerdictGoto {
+			k = expr.VerdictGoto
+		}
+		return &expr.Verdict{Kind: k, Chain: v.Chain}, nil
+	case backend.VerdictReturn:
+		return &expr.Verdict{Kind: expr.VerdictReturn}, nil
+	}
+	return nil, fmt.Errorf("unknown verdict kind %d", v.Kind)
+}
+
+// rangeText is an address range as nft lists it: an address, a prefix, or
+// "from-to".
+func rangeText(r backend.Range) string {
+	if r.From == r.To {
+		return r.From.String()
+	}
+	if p, ok := rangePrefix(r); ok {
+		return p.String()
+	}
+	return r.From.String() + "-" + r.To.String()
+}
+
+// rangePrefix is the prefix covering exactly r, if there is one.
+func rangePrefix(r backend.Range) (netip.Prefix, bool) {
+	for bits := 0; bits <= r.From.BitLen(); bits++ {
+		p := netip.PrefixFrom(r.From, bits)
+		if p.Masked().Addr() == r.From && lastAddr(p) == r.To {
+			return p, true
+		}
+	}
+	return netip.Prefix{}, false
+}
+
+func lastAddr(p netip.Prefix) netip.Addr {
+	a := p.Masked().Addr().AsSlice()
+	for i := p.Bits(); i < len(a)*8; i++ {
+		a[i/8] |= 0x80 >> (i % 8)
+	}
+	last, _ := netip.AddrFromSlice(a)
+	return last
+}
+
+// elementsLine is the "elements = { ... }" line of a set as nft prints it:
+// nft puts two IPv4 addresses on a line, and one element of any other type.
+func elementsLine(k keyKind, elems []elem) string {
+	var b strings.Builder
+	b.WriteString("elements = { ")
+	count := 0
+	for i, e := range elems {
+		if i > 0 {
+			if k == keyAddr4 && count < 2 {
+				b.WriteString(", ")
+			} else {
+				b.WriteString(",\n\t\t\t     ")
+				count = 0
+			}
+		}
+		b.WriteString(e.text)
+		count++
+	}
+	b.WriteString(" }")
+	return b.String()
+}
