@@ -5,8 +5,8 @@ package richrule
 //
 // Attribute values are kept as written (after tokenizing), because firewalld
 // prints them back verbatim: port="ssh" and port="22" are different rules to
-// firewalld, and so to us. The one value we normalise is the tcp-mss-clamp
-// value (see MSS).
+// firewalld, and so to us. The values we normalise are the tcp-mss-clamp
+// value (see MSS) and the limit rate (see Limit).
 type Rule struct {
 	Priority    int    // -32768..32767; 0 is omitted from the canonical form
 	Family      Family // "" (both), "ipv4" or "ipv6"
@@ -114,7 +114,9 @@ func (*NFLog) isLogger() {}
 // Audit writes an audit record; it needs accept, reject or drop.
 type Audit struct{ Limit *Limit }
 
-// Limit is a rate limit "Rate/Unit" with an optional burst.
+// Limit is a rate limit "Rate/Unit" with an optional burst (firewalld 2.x
+// syntax). The rate prints as a number, as in firewalld 2.x: "01/m" and
+// "1/m" are one limit.
 type Limit struct {
 	Rate  uint32
 	Unit  byte   // 's', 'm', 'h' or 'd'
