@@ -1,20 +1,3 @@
-// Package dbus connects mssclamp to the rest of the system over D-Bus.
-//
-// Its firewalld client (Firewalld) talks to a running upstream firewalld
-// (0.9 .. 2.x) on the system bus: Snapshot reads the runtime zones with their
-// interface and source bindings, the policies, the ipsets, the default zone
-// and the backend, which is everything the compiler needs to know besides our
-// own rules; Watch reports every change to that state (and firewalld
-// starting, stopping and reloading) so the daemon can take a new Snapshot;
-// the rich-rule methods pass the rules that are not tcp-mss-clamp through to
-// firewalld for the command-line client.
-//
-// firewalld executes one D-Bus call at a time and emits the signal of a
-// change before it answers the next call, so a Snapshot taken after Watch has
-// subscribed is either consistent or followed by an event.
-//
-// Errors from firewalld come back as *FirewalldError (firewalld's error code
-// and text); a firewalld that is not on the bus is ErrNotRunning.
 package dbus
 
 import (

@@ -1,0 +1,84 @@
+package dbus
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	godbus "github.com/godbus/dbus/v5"
+
+	"github.com/firewalld-mssclamp/mssclamp/richrule"
+)
+
+// TestServiceErrorEveryCode: every firewalld code becomes its own D-Bus
+// error name, with the engine's text unchanged as the body.
+func TestServiceErrorEveryCode(t *testing.T) {
+	n := 0
+	for c := richrule.Code(0); c < 300; c++ {
+		if _, named := richrule.CodeByName(c.Name()); !named {
+			continue
+		}
+		n++
+		for _, msg := range []string{"", "detail: with a colon"} {
+			err := &richrule.Error{Code: c, Msg: msg}
+			got := serviceError(err)
+			if got.Name != "org.mssclamp.MssClamp1.Error."+c.Name() {
+				t.Errorf("%s: name %q", c.Name(), got.Name)
+			}
+			if len(got.Body) != 1 || got.Body[0] != err.Error() {
+				t.Errorf("%s: body %q, want [%q]", c.Name(), got.Body, err.Error())
+			}
+		}
+	}
+	if n < 80 {
+		t.Errorf("only %d named codes: richrule's list shrank?", n)
+	}
+}
+
+func TestServiceError(t *testing.T) {
+	parseErr := &richrule.Error{Code: richrule.InvalidRule, Msg: "535", Column: 20, Construct: "tcp-mss-clamp value"}
+	tests := []struct {
+		name     string
+		err      error
+		wantName string
+		wantText string
+	}{
+		{"nil", nil, "", ""},
+		{"coded", &richrule.Error{Code: richrule.AlreadyEnabled, Msg: "'R' already in 'public'"},
+			"org.mssclamp.MssClamp1.Error.ALREADY_ENABLED", "ALREADY_ENABLED: 'R' already in 'public'"},
+		{"coded with position", parseErr, "org.mssclamp.MssClamp1.Error.INVALID_RULE", parseErr.Error()},
+		{"wrapped coded", fmt.Errorf("saving zone %q: %w", "public", &richrule.Error{Code: richrule.CommandFailed, Msg: "disk full"}),
+			"org.mssclamp.MssClamp1.Error.COMMAND_FAILED", `COMMAND_FAILED: saving zone "public": COMMAND_FAILED: disk full`},
+		{"plain", errors.New("reading zones from firewalld: no reply"),
+			"org.mssclamp.MssClamp1.Error.COMMAND_FAILED", "COMMAND_FAILED: reading zones from firewalld: no reply"},
+		{"cancelled", context.Canceled, "org.mssclamp.MssClamp1.Error.COMMAND_FAILED", "COMMAND_FAILED: context canceled"},
+		{"code without a name", &richrule.Error{Code: 999, Msg: "odd"},
+			"org.mssclamp.MssClamp1.Error.UNKNOWN_ERROR", "UNKNOWN_ERROR: CODE_999: odd"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := serviceError(tt.err)
+			if tt.wantName == "" {
+				if got != nil {
+					t.Fatalf("got %v, want nil", got)
+				}
+				return
+			}
+			if got.Name != tt.wantName || len(got.Body) != 1 || got.Body[0] != tt.wantText {
+				t.Errorf("got %s %q, want %s [%q]", got.Name, got.Body, tt.wantName, tt.wantText)
+			}
+			// What a client does with it: the text before the first colon is
+			// the code, as firewalld's FirewallError.get_code reads it.
+			code, _, _ := strings.Cut(got.Body[0].(string), ":")
+			if got.Name != ServiceErrorPrefix+code {
+				t.Errorf("body code %q does not match name %s", code, got.Name)
+			}
+			var de godbus.Error = *got
+			if de.Error() != tt.wantText {
+				t.Errorf("Error() = %q", de.Error())
+			}
+		})
+	}
+}
