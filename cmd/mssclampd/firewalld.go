@@ -55,7 +55,7 @@ func drain(first mdbus.Event, events <-chan mdbus.Event) []mdbus.Event {
 // follow brings the kernel back in line after firewalld changed: a start or
 // restart switches us to firewalld's zones, a stop to our own, anything else
 // (a reload, a binding, the default zone, an ipset entry) is a resync.
-func follow(ctx context.Context, eng *engine.Engine, fw *mdbus.Firewalld, batch []mdbus.Event, log *slog.Logger) {
+func follow(ctx context.Context, eng *engine.Engine, svc *mdbus.Service, fw *mdbus.Firewalld, batch []mdbus.Event, log *slog.Logger) {
 	start := time.Now()
 	kinds := make([]string, 0, len(batch))
 	for _, ev := range batch {
@@ -66,8 +66,10 @@ func follow(ctx context.Context, eng *engine.Engine, fw *mdbus.Firewalld, batch 
 	switch {
 	case env == nil && eng.Mode() != "standalone":
 		err = eng.SetEnv(ctx, nil)
+		svc.ModeChanged()
 	case env != nil && eng.Mode() == "standalone":
 		err = eng.SetEnv(ctx, env)
+		svc.ModeChanged()
 	case env != nil:
 		err = eng.Resync(ctx)
 	default:

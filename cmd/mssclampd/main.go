@@ -147,7 +147,7 @@ func serve(o options, log *slog.Logger) error {
 			if !ok {
 				return errors.New("lost the system bus")
 			}
-			follow(ctx, eng, fw, drain(ev, events), log)
+			follow(ctx, eng, svc, fw, drain(ev, events), log)
 		}
 	}
 }
