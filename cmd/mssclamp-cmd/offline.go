@@ -1,0 +1,201 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+
+	"github.com/firewalld-mssclamp/mssclamp/backend"
+	"github.com/firewalld-mssclamp/mssclamp/engine"
+	"github.com/firewalld-mssclamp/mssclamp/richrule"
+	"github.com/firewalld-mssclamp/mssclamp/store"
+)
+
+// machine is what offline mode reads besides mssclampd's own files: where
+// firewalld keeps its configuration, which decides the zones and policies
+// that exist and the default zone. Tests point it elsewhere.
+type machine struct {
+	firewalldConf string   // firewalld.conf: DefaultZone, FirewallBackend
+	firewalldDirs []string // firewalld's configuration trees, each with zones/ and policies/
+	// kernelHasNftables answers backend selection's last question.
+	kernelHasNftables func() bool
+}
+
+var defaultMachine = machine{
+	firewalldConf:     backend.DefaultFirewalldConf,
+	firewalldDirs:     []string{"/usr/lib/firewalld", "/etc/firewalld"},
+	kernelHasNftables: kernelHasNftables,
+}
+
+// offlineHost edits mssclampd's permanent files directly, as
+// firewall-offline-cmd edits firewalld's: the zone or policy is read once,
+// every rule of the command is applied to it in memory, and commit writes
+// it back once (through the store, atomically). Only tcp-mss-clamp rules
+// live here; firewalld's own rules are firewall-offline-cmd's business.
+//
+// A zone exists when mssclampd has a file for it, firewalld has one (in
+// /usr/lib/firewalld or /etc/firewalld), or it is the default zone; a
+// policy likewise. This is the set of zones mssclampd can meet at runtime,
+// with firewalld or without it.
+type offlineHost struct {
+	st          *store.Store
+	m           machine
+	defaultName string
+
+	zone    *store.Zone // the zone being edited, or nil
+	policy  *store.Policy
+	changed bool
+}
+
+func newOfflineHost(dir string, m machine) (*offlineHost, error) {
+	h := &offlineHost{st: store.Open(dir), m: m, defaultName: engine.StandaloneDefaultZone}
+	conf, err := backend.ReadFirewalldConf(m.firewalldConf)
+	if err != nil {
+		return nil, newError(richrule.CommandFailed, "%v", err)
+	}
+	if z := conf["DefaultZone"]; z != "" {
+		h.defaultName = z
+	}
+	return h, nil
+}
+
+func (h *offlineHost) defaultZone(context.Context) (string, error) { return h.defaultName, nil }
+
+// open reads t's zone or policy for editing. Unknown names fail as
+// firewall-offline-cmd's lookups do, with the name of the function that
+// failed in the text, which is what firewall-offline-cmd prints.
+func (h *offlineHost) open(t target) error {
+	if t.policy {
+		if store.ValidPolicyName(t.name) != nil {
+			return newError(richrule.InvalidPolicy, "get_policy_object(): %s", t.name)
+		}
+		p, err := h.st.LoadPolicy(t.name)
+		switch {
+		case err == nil:
+		case errors.Is(err, fs.ErrNotExist) && h.firewalldHas("policies", t.name):
+			p = &store.Policy{Name: t.name, Priority: store.DefaultPriority}
+		case errors.Is(err, fs.ErrNotExist):
+			return newError(richrule.InvalidPolicy, "get_policy_object(): %s", t.name)
+		default:
+			return newError(richrule.CommandFailed, "%v", err)
+		}
+		h.policy = p
+		return nil
+	}
+	name := t.name
+	if name == "" {
+		name = h.defaultName
+	}
+	if store.ValidName(name) != nil {
+		return newError(richrule.InvalidZone, "get_zone(): %s", name)
+	}
+	z, err := h.st.LoadZone(name)
+	switch {
+	case err == nil:
+	case errors.Is(err, fs.ErrNotExist) && (name == h.defaultName || h.firewalldHas("zones", name)):
+		z = &store.Zone{Name: name}
+	case errors.Is(err, fs.ErrNotExist):
+		return newError(richrule.InvalidZone, "get_zone(): %s", name)
+	default:
+		return newError(richrule.CommandFailed, "%v", err)
+	}
+	h.zone = z
+	return nil
+}
+
+// firewalldHas reports whether firewalld has a zone or policy file of that
+// (valid) name; kind is "zones" or "policies".
+func (h *offlineHost) firewalldHas(kind, name string) bool {
+	for _, dir := range h.m.firewalldDirs {
+		if _, err := os.Stat(filepath.Join(dir, kind, name+".xml")); err == nil {
+			return true
+		}
+	}
+	return false
+}
+
+func (h *offlineHost) rules() []*richrule.Rule {
+	if h.policy != nil {
+		return h.policy.Rules
+	}
+	return h.zone.Rules
+}
+
+func (h *offlineHost) setRules(rules []*richrule.Rule) {
+	if h.policy != nil {
+		h.policy.Rules = rules
+	} else {
+		h.zone.Rules = rules
+	}
+	h.changed = true
+}
+
+// ourRule refuses a rule that belongs to firewalld.
+func ourRule(r ruleArg) error {
+	if !r.ours() {
+		return newError(richrule.InvalidRule, "'%s' has no tcp-mss-clamp element: it belongs to firewalld (use firewall-offline-cmd)", r.rule)
+	}
+	return nil
+}
+
+// add, remove and query word their warnings as firewall-offline-cmd does:
+// the canonical rule alone.
+func (h *offlineHost) add(_ context.Context, _ target, r ruleArg, _ int32) error {
+	if err := ourRule(r); err != nil {
+		return err
+	}
+	if slices.ContainsFunc(h.rules(), r.rule.Equal) {
+		return newError(richrule.AlreadyEnabled, "%s", r.rule)
+	}
+	h.setRules(append(slices.Clone(h.rules()), r.rule))
+	return nil
+}
+
+func (h *offlineHost) remove(_ context.Context, _ target, r ruleArg) error {
+	if err := ourRule(r); err != nil {
+		return err
+	}
+	i := slices.IndexFunc(h.rules(), r.rule.Equal)
+	if i < 0 {
+		return newError(richrule.NotEnabled, "%s", r.rule)
+	}
+	h.setRules(slices.Delete(slices.Clone(h.rules()), i, i+1))
+	return nil
+}
+
+func (h *offlineHost) query(_ context.Context, _ target, r ruleArg) (bool, error) {
+	if err := ourRule(r); err != nil {
+		return false, err
+	}
+	return slices.ContainsFunc(h.rules(), r.rule.Equal), nil
+}
+
+func (h *offlineHost) list(context.Context, target, bool) ([]listed, error) {
+	var out []listed
+	for _, r := range h.rules() {
+		out = append(out, listed{rule: r.String(), owner: ownerOurs})
+	}
+	return out, nil
+}
+
+func (h *offlineHost) check(context.Context, target) error { return nil }
+
+// commit writes what changed.
+func (h *offlineHost) commit() error {
+	if !h.changed {
+		return nil
+	}
+	var err error
+	if h.policy != nil {
+		err = h.st.SavePolicy(h.policy)
+	} else {
+		err = h.st.SaveZone(h.zone)
+	}
+	if err != nil {
+		return newError(richrule.CommandFailed, "%v", err)
+	}
+	return nil
+}
