@@ -27,6 +27,9 @@ unit:
 build:
 	$(GO) build -o bin/ ./cmd/...
 
+demo: build
+	scripts/demo.sh bin
+
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) ./...
 

@@ -8,7 +8,7 @@
 # install runs under a policy-rc.d that forbids starting anything.
 set -eu
 
-packages="nftables iptables ipset iproute2 dbus firewalld"
+packages="nftables iptables ipset iproute2 dbus firewalld tcpdump python3"
 go_min=1.24
 go_want=1.26.8
 
