@@ -16,9 +16,10 @@ type Backend struct {
 	dial  nltest.Func
 
 	mu      sync.Mutex
-	applied *state // what our last Apply loaded; nil: unknown, rebuild
-	gen     uint32 // the ruleset generation our last Apply produced
-	genOK   bool   // gen is known to be ours
+	t       transport // kept open: see use
+	applied *state    // what our last Apply loaded; nil: unknown, rebuild
+	gen     uint32    // the ruleset generation our last Apply produced
+	genOK   bool      // gen is known to be ours
 }
 
 var _ backend.Backend = (*Backend)(nil)
@@ -36,8 +37,8 @@ func WithNetNSFd(fd int) Option { return func(b *Backend) { b.netns = fd } }
 // batch as one slice, from begin to end) and returns the kernel's replies.
 func WithTestDial(fn nltest.Func) Option { return func(b *Backend) { b.dial = fn } }
 
-// New returns a Backend; it opens a netlink socket per call, so there is
-// nothing to close.
+// New returns a Backend. It opens its netlink socket when first used;
+// Close closes it.
 func New(opts ...Option) *Backend {
 	b := &Backend{}
 	for _, o := range opts {
@@ -46,15 +47,43 @@ func New(opts ...Option) *Backend {
 	return b
 }
 
-func (b *Backend) open() (transport, error) {
-	if b.dial != nil {
-		return funcTransport{b.dial}, nil
+// use runs fn with the Backend's netlink socket, opening it if needed; b.mu
+// is held. The socket stays open between calls: the kernel makes the
+// closing of an nftables socket wait until the objects of the last commit
+// are freed (an RCU grace period, some milliseconds), which would add to
+// every Apply. After an error the socket is closed, as it may still hold
+// replies nobody will read.
+func (b *Backend) use(fn func(t transport) error) error {
+	if b.t == nil {
+		if b.dial != nil {
+			b.t = funcTransport{b.dial}
+		} else {
+			t, err := dialNetlink(b.netns)
+			if err != nil {
+				return fmt.Errorf("nftables: %w", err)
+			}
+			b.t = t
+		}
 	}
-	t, err := dialNetlink(b.netns)
+	err := fn(b.t)
 	if err != nil {
-		return nil, err
+		b.t.close()
+		b.t = nil
 	}
-	return t, nil
+	return err
+}
+
+// Close closes the Backend's netlink socket. The Backend stays usable: it
+// opens another one when needed.
+func (b *Backend) Close() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.t == nil {
+		return nil
+	}
+	err := b.t.close()
+	b.t = nil
+	return err
 }
 
 // Apply makes table inet mssclamp hold exactly rs, in one transaction.
@@ -66,17 +95,16 @@ func (b *Backend) open() (transport, error) {
 // Otherwise (first Apply, someone changed our table, an unclear failure)
 // the table is deleted and built again, still in one transaction.
 func (b *Backend) Apply(ctx context.Context, rs *backend.Ruleset) error {
-	p, err := newPlan(rs, false)
-	if err != nil {
-		return fmt.Errorf("nftables: %w", err)
-	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	t, err := b.open()
+	p, err := newPlan(rs, b.applied)
 	if err != nil {
 		return fmt.Errorf("nftables: %w", err)
 	}
-	defer t.close()
+	return b.use(func(t transport) error { return b.apply(ctx, t, p) })
+}
+
+func (b *Backend) apply(ctx context.Context, t transport, p *plan) error {
 	gen, err := getGen(t)
 	if err != nil {
 		return fmt.Errorf("nftables: %w", err)
@@ -121,10 +149,18 @@ func (b *Backend) Apply(ctx context.Context, rs *backend.Ruleset) error {
 		}
 		return fmt.Errorf("nftables: applying the ruleset: %w", err)
 	}
-	b.applied = newState(p)
+	if b.applied == nil {
+		b.applied = newState(p)
+	} else {
+		b.applied.update(p)
+	}
 	// The generation is ours only if nobody else committed meanwhile.
 	after, err := getGen(t)
 	b.gen, b.genOK = after, err == nil && after == gen+1
+	if err != nil { // the batch is applied all the same; start afresh
+		b.t.close()
+		b.t = nil
+	}
 	return nil
 }
 
@@ -135,22 +171,19 @@ func (b *Backend) Flush(ctx context.Context) error {
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	t, err := b.open()
-	if err != nil {
-		return fmt.Errorf("nftables: %w", err)
-	}
-	defer t.close()
-	bt, err := newBatch()
-	if err != nil {
-		return fmt.Errorf("nftables: %w", err)
-	}
-	bt.addTable()
-	bt.delTable()
 	b.applied = nil
-	if err := bt.send(t); err != nil {
-		return fmt.Errorf("nftables: flushing: %w", err)
-	}
-	return nil
+	return b.use(func(t transport) error {
+		bt, err := newBatch()
+		if err != nil {
+			return fmt.Errorf("nftables: %w", err)
+		}
+		bt.addTable()
+		bt.delTable()
+		if err := bt.send(t); err != nil {
+			return fmt.Errorf("nftables: flushing: %w", err)
+		}
+		return nil
+	})
 }
 
 // holds reports whether the kernel still has every chain, set and rule of

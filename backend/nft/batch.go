@@ -1,7 +1,6 @@
 package nft
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/google/nftables"
@@ -23,6 +22,8 @@ type batch struct {
 	msgs   []netlink.Message
 	labels []label
 	exprs  map[string][]byte // encoded expressions by rule text, comment left out
+	buf    attrs             // holds the data of the messages encoded here
+	mark   int               // where the message being encoded starts in buf
 }
 
 // label says what a message does; it is formatted only for an error.
@@ -80,21 +81,31 @@ func (b *batch) sync() error {
 	return nil
 }
 
-// own queues a message encoded here: data starts with its nfgenmsg.
-func (b *batch) own(typ int, flags netlink.HeaderFlags, data attrs, l label) error {
+// start begins the data of a message to our table, in buf. buf is used
+// in chunks, each large enough for any message, so that a message never
+// makes append copy the messages before it.
+func (b *batch) start() attrs {
+	const chunk, room = 1 << 20, 1 << 16
+	if cap(b.buf)-len(b.buf) < room {
+		b.buf = make(attrs, 0, chunk)
+	}
+	b.mark = len(b.buf)
+	return append(b.buf, nfgenmsg(uint8(tableFamily), 0)...)
+}
+
+// own queues the message whose data a, from start, holds.
+func (b *batch) own(typ int, flags netlink.HeaderFlags, a attrs, l label) error {
 	if err := b.sync(); err != nil {
 		return err
 	}
+	b.buf = a
 	b.msgs = append(b.msgs, netlink.Message{
 		Header: netlink.Header{Type: netlink.HeaderType(unix.NFNL_SUBSYS_NFTABLES<<8 | typ), Flags: netlink.Request | flags},
-		Data:   data,
+		Data:   a[b.mark:len(a):len(a)],
 	})
 	b.labels = append(b.labels, l)
 	return nil
 }
-
-// start begins the data of a message to our table.
-func start() attrs { return attrs(nfgenmsg(uint8(tableFamily), 0)) }
 
 func (b *batch) addTable() {
 	b.c.AddTable(b.table)
@@ -111,7 +122,7 @@ func (b *batch) chain(name string) *nftables.Chain {
 }
 
 func (b *batch) addChain(c *chainPlan) error {
-	a := start().str(unix.NFTA_CHAIN_TABLE, TableName).str(unix.NFTA_CHAIN_NAME, c.name())
+	a := b.start().str(unix.NFTA_CHAIN_TABLE, TableName).str(unix.NFTA_CHAIN_NAME, c.name())
 	if hook := hooks[c.hook()]; hook != nil {
 		prio := int32(basePriority)
 		a = a.nested(unix.NFTA_CHAIN_HOOK, func(a attrs) attrs {
@@ -134,7 +145,7 @@ func (b *batch) delChain(name string) {
 
 // addRule queues r, whose expressions are encoded already.
 func (b *batch) addRule(chain string, r kernelRule, exprs []byte) error {
-	a := start().str(unix.NFTA_RULE_TABLE, TableName).str(unix.NFTA_RULE_CHAIN, chain).
+	a := b.start().str(unix.NFTA_RULE_TABLE, TableName).str(unix.NFTA_RULE_CHAIN, chain).
 		bytes(unix.NLA_F_NESTED|unix.NFTA_RULE_EXPRESSIONS, exprs)
 	if r.comment != "" {
 		a = a.bytes(unix.NFTA_RULE_USERDATA, commentData(r.comment))
@@ -213,7 +224,7 @@ func (b *batch) elems(typ int, flags netlink.HeaderFlags, op string, s *setPlan,
 	withData := typ == unix.NFT_MSG_NEWSETELEM
 	i := 0
 	for i < len(elems) {
-		a := start().str(unix.NFTA_SET_ELEM_LIST_TABLE, TableName).str(unix.NFTA_SET_ELEM_LIST_SET, s.name).
+		a := b.start().str(unix.NFTA_SET_ELEM_LIST_TABLE, TableName).str(unix.NFTA_SET_ELEM_LIST_SET, s.name).
 			u32(unix.NFTA_SET_ELEM_LIST_SET_ID, s.id)
 		a = a.nested(unix.NFTA_SET_ELEM_LIST_ELEMENTS, func(a attrs) attrs {
 			from := len(a)
@@ -262,107 +273,4 @@ func (b *batch) messages() ([]netlink.Message, error) {
 		return nil, fmt.Errorf("encoding the batch: %d messages for %d objects", len(b.msgs), len(b.labels))
 	}
 	return b.msgs, nil
-}
-
-// batchSeq numbers the batch begin message; the messages follow it. Replies
-// are matched by these numbers only within one batch.
-const batchSeq = 1
-
-// errUncertain marks a failure after which we cannot tell whether the
-// kernel committed the batch.
-type errUncertain struct{ err error }
-
-func (e *errUncertain) Error() string {
-	return "cannot tell whether the kernel applied the batch: " + e.err.Error()
-}
-func (e *errUncertain) Unwrap() error { return e.err }
-
-// send commits the batch through t as one transaction: the kernel applies
-// all of it or, on any error, none of it. Only the last message asks for an
-// acknowledgement; the kernel reports every failing message anyway, in
-// order, before that acknowledgement. (One reply per message would overrun
-// the socket's receive buffer for a large ruleset.)
-func (b *batch) send(t transport) error {
-	msgs, err := b.messages()
-	if err != nil || len(msgs) == 0 {
-		return err
-	}
-	return b.commit(t, msgs)
-}
-
-// commit sends msgs, the batch's messages, in one transaction.
-func (b *batch) commit(t transport, msgs []netlink.Message) error {
-	all := make([]netlink.Message, 0, len(msgs)+2)
-	all = append(all, netlink.Message{
-		Header: netlink.Header{Type: netlink.HeaderType(unix.NFNL_MSG_BATCH_BEGIN), Flags: netlink.Request, Sequence: batchSeq},
-		Data:   nfgenmsg(unix.AF_UNSPEC, unix.NFNL_SUBSYS_NFTABLES),
-	})
-	last := uint32(batchSeq + len(msgs))
-	for i, m := range msgs {
-		m.Header.Sequence = uint32(batchSeq + 1 + i)
-		m.Header.PID = 0
-		// Nor a copy of every new rule (nftables.Conn asks for one).
-		m.Header.Flags &^= netlink.Acknowledge | netlink.Echo
-		if m.Header.Sequence == last {
-			m.Header.Flags |= netlink.Acknowledge
-		}
-		all = append(all, m)
-	}
-	all = append(all, netlink.Message{
-		Header: netlink.Header{Type: netlink.HeaderType(unix.NFNL_MSG_BATCH_END), Flags: netlink.Request, Sequence: last + 1},
-		Data:   nfgenmsg(unix.AF_UNSPEC, unix.NFNL_SUBSYS_NFTABLES),
-	})
-	replies, xerr := t.exchange(all, func(m netlink.Message) bool {
-		a, ok := parseAck(m)
-		return ok && (a.seq == last || a.seq == batchSeq && a.errno != 0)
-	})
-	var failed []ack
-	acked := false
-	for _, r := range replies {
-		a, ok := parseAck(r)
-		switch {
-		case !ok:
-		case a.errno != 0:
-			failed = append(failed, a)
-		case a.seq == last:
-			acked = true
-		}
-	}
-	switch {
-	case len(failed) > 0:
-		return b.kernelError(failed)
-	case xerr != nil:
-		return &errUncertain{xerr}
-	case !acked:
-		return &errUncertain{errNoReply}
-	}
-	return nil
-}
-
-// kernelError names the first message the kernel refused; later errors
-// are often its consequences.
-func (b *batch) kernelError(failed []ack) error {
-	a := failed[0]
-	what := "committing the batch"
-	if i := int(a.seq) - batchSeq - 1; i >= 0 && i < len(b.labels) {
-		what = b.labels[i].String()
-	}
-	detail := ""
-	if a.msg != "" {
-		detail = " (" + a.msg + ")"
-	}
-	if n := len(failed) - 1; n > 0 {
-		detail += fmt.Sprintf(" (and %d more errors)", n)
-	}
-	return fmt.Errorf("%s: %w%s", what, a.errno, detail)
-}
-
-// isUncertain reports whether err leaves the kernel's state unknown.
-func isUncertain(err error) bool {
-	var u *errUncertain
-	return errors.As(err, &u)
-}
-
-func nfgenmsg(family uint8, resID uint16) []byte {
-	return []byte{family, unix.NFNETLINK_V0, byte(resID >> 8), byte(resID)}
 }

@@ -13,31 +13,59 @@ import (
 // re-apply with one rule changed <= 20 ms.
 const benchZones, benchPerZone = 100, 100
 
-func benchBackend(b *testing.B) (*systest.NS, int) {
+func benchNS(b *testing.B) *systest.NS {
 	systest.RequireRoot(b)
-	ns := systest.NewNS(b)
-	return ns, ns.FD(b)
+	return systest.NewNS(b)
 }
 
-// BenchmarkApplyFull builds the whole table, as after a start: each
-// iteration is a new Backend, which deletes the table and loads it again.
+// BenchmarkApplyFull loads the whole table into a kernel without it, as at
+// a first start.
 func BenchmarkApplyFull(b *testing.B) {
-	_, fd := benchBackend(b)
+	ns := benchNS(b)
 	rs := rulesetScale(benchZones, benchPerZone, 0)
 	ctx := context.Background()
-	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if err := New(WithNetNSFd(fd)).Apply(ctx, rs); err != nil {
+		b.StopTimer()
+		be := newSysBackend(b, ns)
+		if err := be.Flush(ctx); err != nil {
 			b.Fatal(err)
 		}
+		b.StartTimer()
+		if err := be.Apply(ctx, rs); err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		be.Close()
+		b.StartTimer()
+	}
+}
+
+// BenchmarkApplyFullReplace rebuilds the whole table over an existing one,
+// as at a restart: a new Backend deletes the table and loads it again, in
+// the same transaction.
+func BenchmarkApplyFullReplace(b *testing.B) {
+	ns := benchNS(b)
+	rs := rulesetScale(benchZones, benchPerZone, 0)
+	ctx := context.Background()
+	if err := newSysBackend(b, ns).Apply(ctx, rs); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		be := newSysBackend(b, ns)
+		if err := be.Apply(ctx, rs); err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		be.Close()
+		b.StartTimer()
 	}
 }
 
 // BenchmarkApplyOneChange re-applies the ruleset with one clamp changed.
 func BenchmarkApplyOneChange(b *testing.B) {
-	_, fd := benchBackend(b)
 	rss := []*backend.Ruleset{rulesetScale(benchZones, benchPerZone, 0), rulesetScale(benchZones, benchPerZone, 1)}
-	be := New(WithNetNSFd(fd))
+	be := newSysBackend(b, benchNS(b))
 	ctx := context.Background()
 	if err := be.Apply(ctx, rss[0]); err != nil {
 		b.Fatal(err)
@@ -52,9 +80,8 @@ func BenchmarkApplyOneChange(b *testing.B) {
 
 // BenchmarkApplyUnchanged re-applies the same ruleset: nothing is sent.
 func BenchmarkApplyUnchanged(b *testing.B) {
-	_, fd := benchBackend(b)
 	rs := rulesetScale(benchZones, benchPerZone, 0)
-	be := New(WithNetNSFd(fd))
+	be := newSysBackend(b, benchNS(b))
 	ctx := context.Background()
 	if err := be.Apply(ctx, rs); err != nil {
 		b.Fatal(err)
@@ -72,5 +99,39 @@ func BenchmarkRender(b *testing.B) {
 	rs := rulesetScale(benchZones, benchPerZone, 0)
 	for i := 0; i < b.N; i++ {
 		Render(rs)
+	}
+}
+
+// BenchmarkEncodeOneChange is BenchmarkApplyOneChange without a kernel (a
+// fake answers through WithTestDial): the work done in Go alone.
+func BenchmarkEncodeOneChange(b *testing.B) {
+	rss := []*backend.Ruleset{rulesetScale(benchZones, benchPerZone, 0), rulesetScale(benchZones, benchPerZone, 1)}
+	k := &fakeKernel{quiet: true}
+	be := New(WithTestDial(k.dial))
+	ctx := context.Background()
+	if err := be.Apply(ctx, rss[0]); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := be.Apply(ctx, rss[(i+1)%2]); err != nil {
+			b.Fatal(err)
+		}
+		k.take()
+	}
+}
+
+// BenchmarkEncodeFull is BenchmarkApplyFull without a kernel.
+func BenchmarkEncodeFull(b *testing.B) {
+	rs := rulesetScale(benchZones, benchPerZone, 0)
+	k := &fakeKernel{quiet: true}
+	ctx := context.Background()
+	for i := 0; i < b.N; i++ {
+		if err := New(WithTestDial(k.dial)).Apply(ctx, rs); err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		k.take()
+		b.StartTimer()
 	}
 }

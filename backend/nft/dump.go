@@ -23,13 +23,11 @@ func (b *Backend) Counters(ctx context.Context) (map[string]backend.Counter, err
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	t, err := b.open()
-	if err != nil {
-		return nil, fmt.Errorf("nftables: %w", err)
-	}
-	defer t.close()
-	rules, err := listRules(t, true)
-	if err != nil {
+	var rules []kRule
+	if err := b.use(func(t transport) (err error) {
+		rules, err = listRules(t, true)
+		return err
+	}); err != nil {
 		return nil, fmt.Errorf("nftables: %w", err)
 	}
 	out := make(map[string]backend.Counter)
@@ -62,14 +60,21 @@ func (b *Backend) Dump(ctx context.Context) (string, error) {
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	t, err := b.open()
+	var out string
+	err := b.use(func(t transport) (err error) {
+		out, err = b.dump(t)
+		return err
+	})
 	if err != nil {
 		return "", fmt.Errorf("nftables: %w", err)
 	}
-	defer t.close()
+	return out, nil
+}
+
+func (b *Backend) dump(t transport) (string, error) {
 	if ok, err := tableExists(t); err != nil || !ok {
 		if err != nil {
-			return "", fmt.Errorf("nftables: %w", err)
+			return "", err
 		}
 		if b.applied != nil {
 			return "# ! table inet " + TableName + " is missing: the applied ruleset is not loaded\n", nil
@@ -78,15 +83,15 @@ func (b *Backend) Dump(ctx context.Context) (string, error) {
 	}
 	chains, err := listChains(t)
 	if err != nil {
-		return "", fmt.Errorf("nftables: %w", err)
+		return "", err
 	}
 	sets, err := listSets(t)
 	if err != nil {
-		return "", fmt.Errorf("nftables: %w", err)
+		return "", err
 	}
 	rules, err := listRules(t, true)
 	if err != nil {
-		return "", fmt.Errorf("nftables: %w", err)
+		return "", err
 	}
 	d := &dumper{st: b.applied}
 	var w strings.Builder
@@ -99,7 +104,7 @@ func (b *Backend) Dump(ctx context.Context) (string, error) {
 		first = false
 		elems, err := listElems(t, s.name)
 		if err != nil {
-			return "", fmt.Errorf("nftables: %w", err)
+			return "", err
 		}
 		w.WriteString(d.set(s, elems))
 	}
@@ -203,7 +208,7 @@ func (d *dumper) set(s kSet, kelems []kElem) string {
 	if d.st != nil {
 		if want := d.st.sets[s.name]; want == nil {
 			d.flag("set %s is not in the applied ruleset", s.name)
-		} else if applied, err := want.elements(false); err != nil || !sameTexts(applied, elems) {
+		} else if applied, err := want.elements(withText); err != nil || !sameTexts(applied, elems) {
 			d.flag("set %s: its elements differ from the applied ruleset", s.name)
 		}
 	}
@@ -268,7 +273,7 @@ func kernelElems(kind keyKind, kelems []kElem) []elem {
 			continue
 		}
 		from, _ := netip.AddrFromSlice(e.key)
-		to := lastOf(from)
+		to := lastAddr(netip.PrefixFrom(from, 0))
 		if i+1 < len(sorted) && sorted[i+1].end {
 			end, _ := netip.AddrFromSlice(sorted[i+1].key)
 			to = end.Prev()
@@ -276,17 +281,6 @@ func kernelElems(kind keyKind, kelems []kElem) []elem {
 		out = append(out, text(rangeText(backend.Range{From: from, To: to}), e.verdict))
 	}
 	return out
-}
-
-func lastOf(a netip.Addr) netip.Addr {
-	if a.Is4() {
-		return netip.AddrFrom4([4]byte{255, 255, 255, 255})
-	}
-	var b [16]byte
-	for i := range b {
-		b[i] = 0xff
-	}
-	return netip.AddrFrom16(b)
 }
 
 // missing flags what the applied ruleset has and the kernel lacks.

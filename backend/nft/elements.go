@@ -19,11 +19,19 @@ import (
 type elem struct {
 	text string // key, and for maps " : " and the verdict
 	nl   []nftables.SetElement
+	from netip.Addr // where an address range starts
 }
 
+// What elements computes.
+const (
+	withText    = 1 << iota // the text of each element
+	withNetlink             // the netlink form
+)
+
 // elements lists the set's elements in the order nft lists them (interval
-// sets by address; others as given), with their netlink form when nl is set.
-func (s *setPlan) elements(nl bool) ([]elem, error) {
+// sets by address; others as given), with their text or netlink form or
+// both, as what says.
+func (s *setPlan) elements(what int) ([]elem, error) {
 	switch {
 	case s.isMap:
 		out := make([]elem, 0, len(s.elems))
@@ -32,20 +40,20 @@ func (s *setPlan) elements(nl bool) ([]elem, error) {
 			if err != nil {
 				return nil, fmt.Errorf("%s: element %s: %w", s.owner, elementKey(s.kind, e), err)
 			}
-			el, err := s.element(e.Range, e.Iface, e.MAC, v, nl)
+			el, err := s.element(e.Range, e.Iface, e.MAC, v, what)
 			if err != nil {
 				return nil, err
 			}
 			out = append(out, el)
 		}
 		if s.kind.interval() {
-			slices.SortStableFunc(out, func(a, b elem) int { return compareElems(s.kind, a, b) })
+			slices.SortStableFunc(out, func(a, b elem) int { return a.from.Compare(b.from) })
 		}
 		return out, nil
 	case s.kind == keyMAC:
 		out := make([]elem, 0, len(s.macs))
 		for _, m := range s.macs {
-			el, err := s.element(backend.Range{}, "", m, nil, nl)
+			el, err := s.element(backend.Range{}, "", m, nil, what)
 			if err != nil {
 				return nil, err
 			}
@@ -55,23 +63,14 @@ func (s *setPlan) elements(nl bool) ([]elem, error) {
 	}
 	out := make([]elem, 0, len(s.ranges))
 	for _, r := range s.ranges {
-		el, err := s.element(r, "", "", nil, nl)
+		el, err := s.element(r, "", "", nil, what)
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, el)
 	}
-	slices.SortStableFunc(out, func(a, b elem) int { return compareElems(s.kind, a, b) })
+	slices.SortStableFunc(out, func(a, b elem) int { return a.from.Compare(b.from) })
 	return out, nil
-}
-
-// compareElems orders interval elements by their first address, which
-// their netlink form starts with.
-func compareElems(k keyKind, a, b elem) int {
-	if len(a.nl) > 0 && len(b.nl) > 0 {
-		return slices.Compare(a.nl[0].Key, b.nl[0].Key)
-	}
-	return strings.Compare(a.text, b.text)
 }
 
 func elementKey(k keyKind, e backend.Element) string {
@@ -84,31 +83,42 @@ func elementKey(k keyKind, e backend.Element) string {
 	return rangeText(e.Range)
 }
 
-func (s *setPlan) element(r backend.Range, iface, mac string, v *expr.Verdict, nl bool) (elem, error) {
+func (s *setPlan) element(r backend.Range, iface, mac string, v *expr.Verdict, what int) (elem, error) {
 	var el elem
 	var key []byte
+	text := what&withText != 0
 	switch s.kind {
 	case keyIfname:
 		if err := checkIfname(iface); err != nil || iface == "" || strings.HasSuffix(iface, "+") {
 			return el, fmt.Errorf("%s: element %q is not an interface name", s.owner, iface)
 		}
-		el.text, key = `"`+iface+`"`, ifnameKey(iface)
+		if text {
+			el.text = `"` + iface + `"`
+		}
+		key = ifnameKey(iface)
 	case keyMAC:
 		hw, err := parseMAC(mac)
 		if err != nil {
 			return el, fmt.Errorf("%s: %w", s.owner, err)
 		}
-		el.text, key = hw.String(), hw
+		if text {
+			el.text = hw.String()
+		}
+		key = hw
 	default:
 		if err := checkRange(s.kind, r); err != nil {
 			return el, fmt.Errorf("%s: element %s-%s: %w", s.owner, r.From, r.To, err)
 		}
-		el.text, key = rangeText(r), r.From.AsSlice()
+		if text {
+			el.text = rangeText(r)
+		}
+		el.from = r.From
+		key = r.From.AsSlice()
 	}
-	if v != nil {
+	if v != nil && text {
 		el.text += " : " + verdictText(v.Kind, v.Chain)
 	}
-	if nl {
+	if what&withNetlink != 0 {
 		el.nl = append(el.nl, nftables.SetElement{Key: key, VerdictData: v})
 		if s.kind.interval() {
 			if next := r.To.Next(); next.IsValid() {

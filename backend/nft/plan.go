@@ -13,8 +13,8 @@ import (
 // in the order their rules appear). Chains hold the listed text of each
 // rule; expressions are built only for the chains a batch (re)fills.
 type plan struct {
-	chains  []*chainPlan
-	byChain map[string]*chainPlan
+	chains  []chainPlan
+	byChain map[string]int // index in chains
 	sets    []*setPlan
 	byName  map[string]*setPlan // nft name -> set or map
 	ipsets  map[string]*setPlan // Ruleset Set name -> set
@@ -23,6 +23,9 @@ type plan struct {
 type chainPlan struct {
 	src   *backend.Chain
 	rules []kernelRule
+	maps  []string // the verdict maps of its Dispatch rules
+	hash  uint64   // see chainHasher
+	same  bool     // as at the last Apply: rules and maps taken from then
 }
 
 func (c *chainPlan) name() string       { return c.src.Name }
@@ -57,10 +60,12 @@ type setPlan struct {
 type encoder struct {
 	p     *plan
 	exprs bool
+	maps  []string // of the chain being encoded
 }
 
-// newPlan lays rs out; with exprs it also builds every rule's expressions.
-func newPlan(rs *backend.Ruleset, exprs bool) (*plan, error) {
+// newPlan lays rs out. A chain that hashes as it did in prev, the state of
+// the last Apply (if any), is taken from there.
+func newPlan(rs *backend.Ruleset, prev *state) (*plan, error) {
 	p := &plan{byName: map[string]*setPlan{}, ipsets: map[string]*setPlan{}}
 	for _, s := range rs.Sets {
 		sp := &setPlan{name: setName(s.Name), ranges: s.Elements, macs: s.MACs, owner: fmt.Sprintf("set %q", s.Name)}
@@ -82,28 +87,51 @@ func newPlan(rs *backend.Ruleset, exprs bool) (*plan, error) {
 		}
 		p.ipsets[s.Name] = sp
 	}
-	e := &encoder{p: p, exprs: exprs}
-	p.byChain = make(map[string]*chainPlan, len(rs.Chains))
-	p.chains = make([]*chainPlan, 0, len(rs.Chains))
-	for _, ch := range rs.Chains {
+	e := &encoder{p: p}
+	hasher := newChainHasher(p.ipsets)
+	p.byChain = make(map[string]int, len(rs.Chains))
+	p.chains = make([]chainPlan, len(rs.Chains))
+	for i, ch := range rs.Chains {
 		if ch.Name == "" {
 			return nil, errors.New("chain without a name")
 		}
-		if p.byChain[ch.Name] != nil {
+		if _, dup := p.byChain[ch.Name]; dup {
 			return nil, fmt.Errorf("chain %q listed twice", ch.Name)
 		}
 		if _, ok := hooks[ch.Hook]; !ok {
 			return nil, fmt.Errorf("chain %q: unknown hook %q", ch.Name, ch.Hook)
 		}
-		rules, err := e.chain(ch, true)
-		if err != nil {
-			return nil, err
+		c := &p.chains[i]
+		c.src, c.hash = ch, hasher.chain(ch)
+		if prev != nil {
+			if old := prev.chains[ch.Name]; old != nil && old.hash == c.hash {
+				if err := p.reuse(c, old, prev); err != nil {
+					return nil, err
+				}
+			}
 		}
-		c := &chainPlan{src: ch, rules: rules}
-		p.chains = append(p.chains, c)
-		p.byChain[ch.Name] = c
+		if !c.same {
+			rules, err := e.chain(ch, true)
+			if err != nil {
+				return nil, err
+			}
+			c.rules, c.maps = rules, e.maps
+		}
+		p.byChain[ch.Name] = i
 	}
 	return p, nil
+}
+
+// reuse takes the rules and maps of c from the last Apply.
+func (p *plan) reuse(c *chainPlan, old *chainState, prev *state) error {
+	c.rules, c.maps, c.same = old.rules, old.maps, true
+	for _, name := range old.maps {
+		sp := *prev.sets[name]
+		if err := p.addSet(&sp); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (p *plan) addSet(sp *setPlan) error {
@@ -119,6 +147,7 @@ func (p *plan) addSet(sp *setPlan) error {
 // chain encodes the rules of ch; addMaps registers the maps of its Dispatch
 // rules in the plan (once, when the plan is laid out).
 func (e *encoder) chain(ch *backend.Chain, addMaps bool) ([]kernelRule, error) {
+	e.maps = nil
 	out := make([]kernelRule, 0, len(ch.Rules))
 	for i, r := range ch.Rules {
 		var err error
@@ -286,5 +315,6 @@ func (e *encoder) dispatchMap(chain string, index int, d *backend.Dispatch, add 
 		return e.p.byName[name], nil
 	}
 	m := &setPlan{name: name, kind: k.kind, isMap: true, elems: d.Elements, owner: fmt.Sprintf("the map of chain %q rule %d", chain, index)}
+	e.maps = append(e.maps, name)
 	return m, e.p.addSet(m)
 }

@@ -12,7 +12,7 @@ import (
 // MACs) are listed by the kernel in no fixed order; Render keeps the
 // Ruleset's. A ruleset Apply would refuse renders as a comment saying why.
 func Render(rs *backend.Ruleset) string {
-	p, err := newPlan(rs, false)
+	p, err := newPlan(rs, nil)
 	if err != nil {
 		return "# cannot render the ruleset: " + err.Error() + "\n"
 	}
@@ -34,14 +34,15 @@ func (p *plan) render() (string, error) {
 		first = false
 	}
 	for _, s := range p.sets {
-		elems, err := s.elements(false)
+		elems, err := s.elements(withText)
 		if err != nil {
 			return "", err
 		}
 		block()
 		b.WriteString(setBlock(s, elems))
 	}
-	for _, c := range p.chains {
+	for i := range p.chains {
+		c := &p.chains[i]
 		block()
 		b.WriteString(chainBlock(c.name(), c.hook(), c.rules))
 	}

@@ -19,28 +19,61 @@ type state struct {
 type chainState struct {
 	hook  backend.Hook
 	rules []kernelRule // without expressions
+	maps  []string
+	hash  uint64
 }
 
-// newState remembers p. It keeps copies of the element slices, so that the
-// caller may reuse its Ruleset; rule texts are immutable strings.
+// newState is the state of a kernel that holds p.
 func newState(p *plan) *state {
-	s := &state{
-		chains:     make(map[string]*chainState, len(p.chains)),
-		chainOrder: make([]string, 0, len(p.chains)),
-		sets:       make(map[string]*setPlan, len(p.sets)),
-		setOrder:   make([]string, 0, len(p.sets)),
+	s := &state{chains: make(map[string]*chainState, len(p.chains)), sets: make(map[string]*setPlan, len(p.sets))}
+	s.update(p)
+	return s
+}
+
+// update makes s the state of a kernel that holds p, which was laid out
+// from s: what p reuses from s is left as it is.
+func (s *state) update(p *plan) {
+	reused := make(map[string]bool)
+	for i := range p.chains {
+		c := &p.chains[i]
+		if c.same {
+			for _, m := range c.maps {
+				reused[m] = true
+			}
+			continue
+		}
+		s.chains[c.name()] = &chainState{hook: c.hook(), rules: c.rules, maps: c.maps, hash: c.hash}
 	}
-	for _, c := range p.chains {
-		s.chains[c.name()] = &chainState{hook: c.hook(), rules: c.rules}
-		s.chainOrder = append(s.chainOrder, c.name())
+	if len(s.chains) > len(p.chains) {
+		for _, n := range s.chainOrder {
+			if _, ok := p.byChain[n]; !ok {
+				delete(s.chains, n)
+			}
+		}
+	}
+	s.chainOrder = s.chainOrder[:0]
+	for i := range p.chains {
+		s.chainOrder = append(s.chainOrder, p.chains[i].name())
 	}
 	for _, sp := range p.sets {
+		if reused[sp.name] {
+			continue // the same, element copies included
+		}
 		cp := *sp
 		cp.ranges, cp.macs, cp.elems = slices.Clone(sp.ranges), slices.Clone(sp.macs), slices.Clone(sp.elems)
 		s.sets[sp.name] = &cp
+	}
+	if len(s.sets) > len(p.sets) {
+		for _, n := range s.setOrder {
+			if p.byName[n] == nil {
+				delete(s.sets, n)
+			}
+		}
+	}
+	s.setOrder = s.setOrder[:0]
+	for _, sp := range p.sets {
 		s.setOrder = append(s.setOrder, sp.name)
 	}
-	return s
 }
 
 // full queues a rebuild of the whole table: delete it if present (adding it
@@ -49,13 +82,13 @@ func full(bt *batch, p *plan) error {
 	bt.addTable()
 	bt.delTable()
 	bt.addTable()
-	for _, c := range p.chains {
-		if err := bt.addChain(c); err != nil {
+	for i := range p.chains {
+		if err := bt.addChain(&p.chains[i]); err != nil {
 			return err
 		}
 	}
 	for _, sp := range p.sets {
-		elems, err := sp.elements(true)
+		elems, err := sp.elements(withNetlink)
 		if err != nil {
 			return err
 		}
@@ -64,8 +97,8 @@ func full(bt *batch, p *plan) error {
 		}
 	}
 	e := &encoder{p: p, exprs: true}
-	for _, c := range p.chains {
-		if err := fill(bt, e, c); err != nil {
+	for i := range p.chains {
+		if err := fill(bt, e, &p.chains[i]); err != nil {
 			return err
 		}
 	}
@@ -116,12 +149,14 @@ type setChange struct {
 func (s *state) diff(bt *batch, p *plan) (bool, error) {
 	var changed, added []*chainPlan
 	refill := make(map[string]bool)
-	for _, c := range p.chains {
+	for i := range p.chains {
+		c := &p.chains[i]
 		old, ok := s.chains[c.name()]
 		switch {
 		case !ok:
 			added = append(added, c)
 			refill[c.name()] = true
+		case c.same:
 		case old.hook != c.hook():
 			return false, nil
 		case !sameRules(old.rules, c.rules):
@@ -131,7 +166,7 @@ func (s *state) diff(bt *batch, p *plan) (bool, error) {
 	}
 	var staleChains, staleSets []string
 	for _, n := range s.chainOrder {
-		if p.byChain[n] == nil {
+		if _, ok := p.byChain[n]; !ok {
 			staleChains = append(staleChains, n)
 		}
 	}
@@ -181,7 +216,7 @@ func (s *state) diff(bt *batch, p *plan) (bool, error) {
 		}
 	}
 	for _, sp := range newSets {
-		elems, err := sp.elements(true)
+		elems, err := sp.elements(withNetlink)
 		if err != nil {
 			return false, err
 		}
@@ -195,8 +230,8 @@ func (s *state) diff(bt *batch, p *plan) (bool, error) {
 		}
 	}
 	e := &encoder{p: p, exprs: true}
-	for _, c := range p.chains {
-		if refill[c.name()] {
+	for i := range p.chains {
+		if c := &p.chains[i]; refill[c.name()] {
 			if err := fill(bt, e, c); err != nil {
 				return false, err
 			}
@@ -216,11 +251,11 @@ func sameElems(a, b *setPlan) bool {
 // elemDiff lists the elements of old that new lacks and those new adds; an
 // element whose verdict changed is deleted and added again.
 func elemDiff(old, new *setPlan) (setChange, error) {
-	oe, err := old.elements(true)
+	oe, err := old.elements(withText | withNetlink)
 	if err != nil {
 		return setChange{}, fmt.Errorf("%s: %w", old.what(), err)
 	}
-	ne, err := new.elements(true)
+	ne, err := new.elements(withText | withNetlink)
 	if err != nil {
 		return setChange{}, err
 	}

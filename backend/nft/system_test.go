@@ -3,6 +3,7 @@ package nft
 import (
 	"context"
 	"errors"
+	"net/netip"
 	"regexp"
 	"slices"
 	"strings"
@@ -47,7 +48,7 @@ func newSysEnv(t *testing.T) *sysEnv {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("loading the foreign table: %v: %s", err, out)
 	}
-	e := &sysEnv{ns: ns, b: New(WithNetNSFd(ns.FD(t)))}
+	e := &sysEnv{ns: ns, b: newSysBackend(t, ns)}
 	e.foreign = ns.Run(t, "nft", "-a", "list", "table", "inet", "foreign")
 	t.Cleanup(func() {
 		if got := ns.Run(t, "nft", "-a", "list", "table", "inet", "foreign"); got != e.foreign {
@@ -55,6 +56,13 @@ func newSysEnv(t *testing.T) *sysEnv {
 		}
 	})
 	return e
+}
+
+// newSysBackend is a Backend aimed at ns, closed at Cleanup.
+func newSysBackend(t testing.TB, ns *systest.NS) *Backend {
+	b := New(WithNetNSFd(ns.FD(t)))
+	t.Cleanup(func() { b.Close() })
+	return b
 }
 
 func (e *sysEnv) apply(t *testing.T, rs *backend.Ruleset) {
@@ -278,7 +286,7 @@ func TestSystemKernelErrorKeepsRuleset(t *testing.T) {
 				before := e.list(t, true)
 				b := e.b
 				if fresh { // a new Backend rebuilds the whole table
-					b = New(WithNetNSFd(e.ns.FD(t)))
+					b = newSysBackend(t, e.ns)
 				}
 				err := b.Apply(context.Background(), tc.rs)
 				t.Logf("fresh %v: %v", fresh, err)
@@ -353,8 +361,30 @@ func TestSystemDump(t *testing.T) {
 			t.Errorf("%s: Dump differs from Render:\n%s\n---\n%s", tc.name, got, want)
 		}
 	}
-	fresh, err := New(WithNetNSFd(e.ns.FD(t))).Dump(context.Background())
+	fresh, err := newSysBackend(t, e.ns).Dump(context.Background())
 	if err != nil || !strings.Contains(fresh, "no ruleset applied by this Backend") {
 		t.Errorf("Dump of a fresh Backend = %v\n%s", err, fresh)
 	}
+}
+
+// A set too large for one netlink message is loaded in several.
+func TestSystemLargeSet(t *testing.T) {
+	e := newSysEnv(t)
+	s := &backend.Set{Name: "big", Family: backend.FamilyIPv6}
+	d := &backend.Dispatch{Key: backend.KeySrcAddr4}
+	for i := 0; i < 5000; i++ {
+		a := netip.AddrFrom16([16]byte{0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, byte(i >> 8), byte(i)})
+		s.Elements = append(s.Elements, backend.Range{From: a, To: a})
+		v4 := netip.AddrFrom4([4]byte{10, 1, byte(i >> 8), byte(i)})
+		d.Elements = append(d.Elements, backend.Element{Range: backend.Range{From: v4, To: v4}, Verdict: backend.Verdict{Kind: backend.VerdictGoto, Chain: "longer_chain_name_for_bigger_elements"}})
+	}
+	rs := &backend.Ruleset{Sets: []*backend.Set{s}, Chains: []*backend.Chain{
+		{Name: "forward", Hook: backend.HookForward, Rules: []*backend.Rule{
+			{Matches: []backend.Match{{Kind: backend.MatchSrcSet, Set: "big"}}, Dispatch: nil, Return: true},
+			{Dispatch: d},
+		}},
+		{Name: "longer_chain_name_for_bigger_elements"},
+	}}
+	e.apply(t, rs)
+	e.wantRendered(t, rs)
 }

@@ -86,8 +86,28 @@ func (t *nlTransport) exchange(msgs []netlink.Message, stop func(netlink.Message
 		return nil, err
 	}
 	defer t.c.SetOption(netlink.CapAcknowledge, false)
-	if _, err := t.c.SendMessages(msgs); err != nil {
+	// One buffer, one send: the kernel takes a batch from a single send.
+	wire := make([]byte, 0, size)
+	for _, m := range msgs {
+		wire = binary.NativeEndian.AppendUint32(wire, uint32(unix.NLMSG_HDRLEN+len(m.Data)))
+		wire = binary.NativeEndian.AppendUint16(wire, uint16(m.Header.Type))
+		wire = binary.NativeEndian.AppendUint16(wire, uint16(m.Header.Flags))
+		wire = binary.NativeEndian.AppendUint32(wire, m.Header.Sequence)
+		wire = binary.NativeEndian.AppendUint32(wire, m.Header.PID)
+		wire = append(wire, m.Data...)
+		for len(wire)%unix.NLMSG_ALIGNTO != 0 {
+			wire = append(wire, 0)
+		}
+	}
+	var serr error
+	if err := rc.Write(func(fd uintptr) bool {
+		serr = unix.Sendto(int(fd), wire, 0, &unix.SockaddrNetlink{Family: unix.AF_NETLINK})
+		return serr != unix.EAGAIN
+	}); err != nil {
 		return nil, fmt.Errorf("sending the batch: %w", err)
+	}
+	if serr != nil {
+		return nil, fmt.Errorf("sending the batch: %w", serr)
 	}
 	if err := t.c.SetReadDeadline(time.Now().Add(replyTimeout)); err != nil {
 		return nil, err
