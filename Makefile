@@ -15,7 +15,7 @@ test: vet unit
 vet:
 	@test -n "$(GO)" || { echo "no Go toolchain" >&2; exit 1; }
 	$(GO) vet ./...
-	@bad=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	@bad=$$(find . -name '*.go' -not -path './.git/*' | xargs gofmt -l); \
 	 if [ -n "$$bad" ]; then echo "gofmt wants to rewrite: $$bad" >&2; exit 1; fi
 
 # Unit tests run anywhere; system tests (real kernel in namespaces, a private

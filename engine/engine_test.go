@@ -75,8 +75,10 @@ type recorder struct {
 func (r *recorder) RuleAdded(s backend.Scope, rule string, timeout time.Duration) {
 	r.add(fmt.Sprintf("added %s %s %s", s, rule, timeout))
 }
-func (r *recorder) RuleRemoved(s backend.Scope, rule string) { r.add(fmt.Sprintf("removed %s %s", s, rule)) }
-func (r *recorder) Reloaded()                               { r.add("reloaded") }
+func (r *recorder) RuleRemoved(s backend.Scope, rule string) {
+	r.add(fmt.Sprintf("removed %s %s", s, rule))
+}
+func (r *recorder) Reloaded() { r.add("reloaded") }
 func (r *recorder) add(s string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
