@@ -64,7 +64,7 @@ func TestCompileGolden(t *testing.T) {
 	}
 }
 
-func parseCase(t *testing.T, text string) *Input {
+func parseCase(t testing.TB, text string) *Input {
 	t.Helper()
 	in := &Input{}
 	zone := func(name string) *Zone {

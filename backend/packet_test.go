@@ -16,12 +16,12 @@ import (
 // like firewalld's, which must not stop the clamp.
 var kernels = []struct {
 	name    string
-	open    func(t *testing.T, tp *systest.Topology) backend.Backend
+	open    func(t testing.TB, tp *systest.Topology) backend.Backend
 	foreign func(t *testing.T, tp *systest.Topology)
 }{
 	{
 		name: "nftables",
-		open: func(t *testing.T, tp *systest.Topology) backend.Backend {
+		open: func(t testing.TB, tp *systest.Topology) backend.Backend {
 			b := nft.New(nft.WithNetNSFd(tp.Router.FD(t)))
 			t.Cleanup(func() { b.Close() })
 			return b
@@ -36,7 +36,7 @@ var kernels = []struct {
 	},
 	{
 		name: "iptables",
-		open: func(t *testing.T, tp *systest.Topology) backend.Backend {
+		open: func(t testing.TB, tp *systest.Topology) backend.Backend {
 			b, err := ipt.New(ipt.WithNetNS(tp.Router.Path))
 			if err != nil {
 				t.Fatal(err)
