@@ -273,7 +273,7 @@ func kernelElems(kind keyKind, kelems []kElem) []elem {
 			continue
 		}
 		from, _ := netip.AddrFromSlice(e.key)
-		to := lastAddr(netip.PrefixFrom(from, 0))
+		to := backend.PrefixRange(netip.PrefixFrom(from, 0)).To
 		if i+1 < len(sorted) && sorted[i+1].end {
 			end, _ := netip.AddrFromSlice(sorted[i+1].key)
 			to = end.Prev()

@@ -166,30 +166,10 @@ func rangeText(r backend.Range) string {
 	if r.From == r.To {
 		return r.From.String()
 	}
-	if p, ok := rangePrefix(r); ok {
+	if p, ok := r.Prefix(); ok {
 		return p.String()
 	}
 	return r.From.String() + "-" + r.To.String()
-}
-
-// rangePrefix is the prefix covering exactly r, if there is one.
-func rangePrefix(r backend.Range) (netip.Prefix, bool) {
-	for bits := 0; bits <= r.From.BitLen(); bits++ {
-		p := netip.PrefixFrom(r.From, bits)
-		if p.Masked().Addr() == r.From && lastAddr(p) == r.To {
-			return p, true
-		}
-	}
-	return netip.Prefix{}, false
-}
-
-func lastAddr(p netip.Prefix) netip.Addr {
-	a := p.Masked().Addr().AsSlice()
-	for i := p.Bits(); i < len(a)*8; i++ {
-		a[i/8] |= 0x80 >> (i % 8)
-	}
-	last, _ := netip.AddrFromSlice(a)
-	return last
 }
 
 // elementsLine is the "elements = { ... }" line of a set as nft prints it:
