@@ -256,7 +256,9 @@ func (e *Engine) input(skip map[string]bool) *backend.Input {
 		list := e.runtime[s]
 		out := make([]*richrule.Rule, 0, len(list))
 		for _, en := range list {
-			if !skip[s.String()+"\n"+en.rule.String()] {
+			// Printing every rule for the lookup costs more than the rest
+			// of input together; nearly always there is nothing to skip.
+			if len(skip) == 0 || !skip[s.String()+"\n"+en.rule.String()] {
 				out = append(out, en.rule)
 			}
 		}

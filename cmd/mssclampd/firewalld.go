@@ -56,6 +56,13 @@ func drain(first mdbus.Event, events <-chan mdbus.Event) []mdbus.Event {
 // restart switches us to firewalld's zones, a stop to our own, anything else
 // (a reload, a binding, the default zone, an ipset entry) is a resync.
 func follow(ctx context.Context, eng *engine.Engine, svc *mdbus.Service, fw *mdbus.Firewalld, batch []mdbus.Event, log *slog.Logger) {
+	if permanentOnly(batch) {
+		// firewalld emits these during every reload, before Reloaded, and
+		// for every --permanent policy edit; its runtime changes only at
+		// the next Reloaded. A resync now would wait for the reload to
+		// finish and then do the Reloaded one's work twice.
+		return
+	}
 	start := time.Now()
 	kinds := make([]string, 0, len(batch))
 	for _, ev := range batch {
@@ -80,6 +87,17 @@ func follow(ctx context.Context, eng *engine.Engine, svc *mdbus.Service, fw *mdb
 		return
 	}
 	log.Info("followed firewalld", "events", kinds, "mode", eng.Mode(), "took", time.Since(start).Round(time.Microsecond))
+}
+
+// permanentOnly reports whether every event of batch is a change to
+// firewalld's permanent configuration, which its runtime does not see.
+func permanentOnly(batch []mdbus.Event) bool {
+	for _, ev := range batch {
+		if ev.Kind != mdbus.EventPermanentPolicyChanged {
+			return false
+		}
+	}
+	return true
 }
 
 // prober answers backend selection's questions about this machine.

@@ -148,6 +148,10 @@ func serve(o options, log *slog.Logger) error {
 				return errors.New("lost the system bus")
 			}
 			follow(ctx, eng, svc, fw, drain(ev, events), log)
+		case <-conn.Context().Done():
+			// Without firewalld there are no events to tell us; a daemon
+			// nobody can reach must exit so that it gets restarted.
+			return errors.New("lost the system bus")
 		}
 	}
 }
