@@ -102,9 +102,20 @@ func newPlan(rs *backend.Ruleset, prev *state) (*plan, error) {
 			return nil, fmt.Errorf("chain %q: unknown hook %q", ch.Name, ch.Hook)
 		}
 		c := &p.chains[i]
-		c.src, c.hash = ch, hasher.chain(ch)
+		c.src = ch
+		var old *chainState
 		if prev != nil {
-			if old := prev.chains[ch.Name]; old != nil && old.hash == c.hash {
+			old = prev.chains[ch.Name]
+		}
+		// backend.Compiler hands back the very same *Chain for an unchanged
+		// zone; Rulesets are never changed after Apply, so that is enough.
+		if old != nil && old.src == ch && sameSetKinds(ch, old, prev, p) {
+			c.hash = old.hash
+		} else {
+			c.hash = hasher.chain(ch)
+		}
+		if prev != nil {
+			if old != nil && old.hash == c.hash {
 				if err := p.reuse(c, old, prev); err != nil {
 					return nil, err
 				}
@@ -120,6 +131,23 @@ func newPlan(rs *backend.Ruleset, prev *state) (*plan, error) {
 		p.byChain[ch.Name] = i
 	}
 	return p, nil
+}
+
+// sameSetKinds reports whether the sets ch matches on kept their kind (the
+// only thing of a set a chain's rules depend on).
+func sameSetKinds(ch *backend.Chain, old *chainState, prev *state, p *plan) bool {
+	for _, r := range ch.Rules {
+		for _, m := range r.Matches {
+			if m.Set == "" {
+				continue
+			}
+			now, was := p.ipsets[m.Set], prev.sets[setName(m.Set)]
+			if now == nil || was == nil || now.kind != was.kind {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // reuse takes the rules and maps of c from the last Apply.

@@ -17,6 +17,7 @@ type state struct {
 }
 
 type chainState struct {
+	src   *backend.Chain // the applied chain: an identical pointer needs no hashing
 	hook  backend.Hook
 	rules []kernelRule // without expressions
 	maps  []string
@@ -42,7 +43,7 @@ func (s *state) update(p *plan) {
 			}
 			continue
 		}
-		s.chains[c.name()] = &chainState{hook: c.hook(), rules: c.rules, maps: c.maps, hash: c.hash}
+		s.chains[c.name()] = &chainState{src: c.src, hook: c.hook(), rules: c.rules, maps: c.maps, hash: c.hash}
 	}
 	if len(s.chains) > len(p.chains) {
 		for _, n := range s.chainOrder {
@@ -249,32 +250,38 @@ func sameElems(a, b *setPlan) bool {
 }
 
 // elemDiff lists the elements of old that new lacks and those new adds; an
-// element whose verdict changed is deleted and added again.
+// element whose verdict changed is deleted and added again. It compares the
+// Ruleset's values and encodes only what differs: with thousands of
+// elements, one change costs one element.
 func elemDiff(old, new *setPlan) (setChange, error) {
-	oe, err := old.elements(withText | withNetlink)
+	del, add := *old, *new
+	del.ranges, del.macs, del.elems = missing(old.ranges, new.ranges), missing(old.macs, new.macs), missing(old.elems, new.elems)
+	add.ranges, add.macs, add.elems = missing(new.ranges, old.ranges), missing(new.macs, old.macs), missing(new.elems, old.elems)
+	de, err := del.elements(withText | withNetlink)
 	if err != nil {
 		return setChange{}, fmt.Errorf("%s: %w", old.what(), err)
 	}
-	ne, err := new.elements(withText | withNetlink)
+	ae, err := add.elements(withText | withNetlink)
 	if err != nil {
 		return setChange{}, err
 	}
-	have := make(map[string]bool, len(oe))
-	for _, e := range oe {
-		have[e.text] = true
+	return setChange{sp: new, del: de, add: ae}, nil
+}
+
+// missing lists the values of a that b lacks, in a's order.
+func missing[T comparable](a, b []T) []T {
+	if len(a) == 0 {
+		return nil
 	}
-	want := make(map[string]bool, len(ne))
-	ch := setChange{sp: new}
-	for _, e := range ne {
-		want[e.text] = true
-		if !have[e.text] {
-			ch.add = append(ch.add, e)
+	in := make(map[T]struct{}, len(b))
+	for _, v := range b {
+		in[v] = struct{}{}
+	}
+	var out []T
+	for _, v := range a {
+		if _, ok := in[v]; !ok {
+			out = append(out, v)
 		}
 	}
-	for _, e := range oe {
-		if !want[e.text] {
-			ch.del = append(ch.del, e)
-		}
-	}
-	return ch, nil
+	return out
 }
