@@ -363,3 +363,34 @@ func TestConcurrentClients(t *testing.T) {
 		t.Error("kernel differs from the final rule set")
 	}
 }
+
+// fakeFirewalld is an environment with one runtime zone and a zone that so
+// far exists only in its permanent configuration.
+type fakeFirewalld struct{}
+
+func (fakeFirewalld) Name() string { return "firewalld" }
+func (fakeFirewalld) Topology(context.Context) (*backend.Input, error) {
+	return &backend.Input{DefaultZone: "public", Zones: []backend.Zone{{Name: "public"}}}, nil
+}
+func (fakeFirewalld) PermanentNames(context.Context) ([]string, []string, error) {
+	return []string{"newzone", "public"}, nil, nil
+}
+
+func TestPermanentOnlyZone(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, nil)
+	if err := f.eng.SetEnv(ctx, fakeFirewalld{}); err != nil {
+		t.Fatal(err)
+	}
+	nz := Target{Name: "newzone"}
+	if _, err := f.eng.AddPermanentRule(nz, "rule tcp-mss-clamp value=1300"); err != nil {
+		t.Fatalf("permanent rule for a zone firewalld has only permanently: %v", err)
+	}
+	if rules, err := f.eng.PermanentRules(nz); err != nil || len(rules) != 1 {
+		t.Errorf("PermanentRules = %q, %v", rules, err)
+	}
+	_, err := f.eng.AddRule(ctx, nz, "rule tcp-mss-clamp value=1300", 0)
+	wantCode(t, err, richrule.InvalidZone)
+	_, err = f.eng.AddPermanentRule(Target{Name: "nosuch"}, "rule tcp-mss-clamp")
+	wantCode(t, err, richrule.InvalidZone)
+}

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"time"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -78,7 +79,7 @@ func (e *Engine) RuntimeToPermanent(ctx context.Context) error {
 func (e *Engine) AddPermanentRule(t Target, text string) (string, error) {
 	e.mu.Lock()
 	defer e.unlock()
-	s, rule, err := e.resolve(t, text)
+	s, rule, err := e.resolvePermanent(t, text)
 	if err != nil {
 		return "", err
 	}
@@ -94,7 +95,7 @@ func (e *Engine) AddPermanentRule(t Target, text string) (string, error) {
 func (e *Engine) RemovePermanentRule(t Target, text string) (string, error) {
 	e.mu.Lock()
 	defer e.unlock()
-	s, rule, err := e.resolve(t, text)
+	s, rule, err := e.resolvePermanent(t, text)
 	if err != nil {
 		return "", err
 	}
@@ -111,7 +112,7 @@ func (e *Engine) RemovePermanentRule(t Target, text string) (string, error) {
 func (e *Engine) QueryPermanentRule(t Target, text string) (bool, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	s, rule, err := e.resolve(t, text)
+	s, rule, err := e.resolvePermanent(t, text)
 	if err != nil {
 		return false, err
 	}
@@ -122,7 +123,7 @@ func (e *Engine) QueryPermanentRule(t Target, text string) (bool, error) {
 func (e *Engine) PermanentRules(t Target) ([]string, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	s, err := e.scope(t)
+	s, err := e.permanentScope(t)
 	if err != nil {
 		return nil, err
 	}
@@ -143,6 +144,56 @@ func (e *Engine) Broken() []*store.FileError {
 	}
 	slices.SortFunc(out, func(a, b *store.FileError) int { return strings.Compare(a.Path, b.Path) })
 	return out
+}
+
+// PermanentNamer is an Env whose permanent configuration can hold zones and
+// policies its runtime does not have yet (firewalld's --permanent
+// --new-zone, before a reload).
+type PermanentNamer interface {
+	PermanentNames(ctx context.Context) (zones, policies []string, err error)
+}
+
+// permanentScope resolves a target for a permanent change: a zone or policy
+// of the runtime, or one the environment has only permanently.
+func (e *Engine) permanentScope(t Target) (backend.Scope, error) {
+	s, err := e.scope(t)
+	if err == nil || t.Name == "" {
+		return s, err
+	}
+	pn, ok := e.env.(PermanentNamer)
+	if !ok {
+		return s, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	zones, policies, perr := pn.PermanentNames(ctx)
+	if perr != nil {
+		return s, err
+	}
+	names := zones
+	if t.Policy {
+		names = policies
+	}
+	if !slices.Contains(names, t.Name) {
+		return s, err
+	}
+	return backend.Scope{Policy: t.Policy, Name: t.Name}, nil
+}
+
+// resolvePermanent is resolve for permanent changes.
+func (e *Engine) resolvePermanent(t Target, text string) (backend.Scope, *richrule.Rule, error) {
+	s, err := e.permanentScope(t)
+	if err != nil {
+		return s, nil, err
+	}
+	rule, err := parseClamp(text)
+	if err != nil {
+		return s, nil, err
+	}
+	if err := e.checkPolicyRule(s, rule); err != nil {
+		return s, nil, err
+	}
+	return s, rule, nil
 }
 
 // savePermanent changes one scope's permanent rules through edit and writes

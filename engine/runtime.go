@@ -188,16 +188,26 @@ func (e *Engine) resolve(t Target, text string) (backend.Scope, *richrule.Rule, 
 	if err != nil {
 		return s, nil, err
 	}
-	if s.Policy {
-		for _, p := range e.topo.Policies {
-			if p.Name == s.Name {
-				if err := backend.CheckPolicyRule(&p, rule); err != nil {
-					return s, nil, errorf(richrule.InvalidRule, "%s: %v", rule, err)
-				}
+	if err := e.checkPolicyRule(s, rule); err != nil {
+		return s, nil, err
+	}
+	return s, rule, nil
+}
+
+// checkPolicyRule refuses what a policy's ingress and egress make
+// impossible (a pmtu clamp towards HOST, say).
+func (e *Engine) checkPolicyRule(s backend.Scope, rule *richrule.Rule) error {
+	if !s.Policy {
+		return nil
+	}
+	for _, p := range e.topo.Policies {
+		if p.Name == s.Name {
+			if err := backend.CheckPolicyRule(&p, rule); err != nil {
+				return errorf(richrule.InvalidRule, "%s: %v", rule, err)
 			}
 		}
 	}
-	return s, rule, nil
+	return nil
 }
 
 // parseClamp parses a rule and refuses those that are not tcp-mss-clamp.

@@ -27,6 +27,12 @@ func (e firewalldEnv) Topology(ctx context.Context) (*backend.Input, error) {
 	return &in, nil
 }
 
+// PermanentNames lets permanent rules go to zones and policies firewalld
+// has created permanently but not yet loaded.
+func (e firewalldEnv) PermanentNames(ctx context.Context) ([]string, []string, error) {
+	return e.fw.PermanentNames(ctx)
+}
+
 // currentEnv is firewalld when it runs, else nil (standalone).
 func currentEnv(ctx context.Context, fw *mdbus.Firewalld) engine.Env {
 	if fw == nil || !fw.Running(ctx) {
