@@ -21,12 +21,18 @@ type bindMemo struct {
 	setBind  []setBinding
 	ifExact  []ifBinding
 	ifWild   []ifBinding
+	setKinds map[string]string  // type and family of each bound ipset: lookups depend on them
 	lookups  map[string][]*Rule // classify results by direction and targets
 }
 
-func (m *bindMemo) matches(in *Input) bool {
+func (m *bindMemo) matches(in *Input, ipsets map[string]*IPSet) bool {
 	if m == nil || m.defZone != in.DefaultZone || len(m.zones) != len(in.Zones) {
 		return false
+	}
+	for name, kind := range m.setKinds {
+		if s, ok := ipsets[name]; !ok || s.Type+"/"+s.Family != kind {
+			return false
+		}
 	}
 	for i, z := range in.Zones {
 		old := m.zones[i]
@@ -40,7 +46,7 @@ func (m *bindMemo) matches(in *Input) bool {
 // bindings parses every zone's interfaces and sources, or takes them from
 // the last call when no binding changed.
 func (c *compiler) bindings() error {
-	if m := c.bindMemo; m.matches(c.in) {
+	if m := c.bindMemo; m.matches(c.in, c.ipsets) {
 		c.addrBind, c.macBind, c.setBind, c.ifExact, c.ifWild = m.addrBind, m.macBind, m.setBind, m.ifExact, m.ifWild
 		for _, b := range c.setBind {
 			if _, err := c.set(b.set); err != nil {
@@ -54,7 +60,11 @@ func (c *compiler) bindings() error {
 		return err
 	}
 	m := &bindMemo{defZone: c.in.DefaultZone, addrBind: c.addrBind, macBind: c.macBind, setBind: c.setBind,
-		ifExact: c.ifExact, ifWild: c.ifWild, lookups: map[string][]*Rule{}}
+		ifExact: c.ifExact, ifWild: c.ifWild, setKinds: map[string]string{}, lookups: map[string][]*Rule{}}
+	for _, b := range c.setBind {
+		s := c.ipsets[b.set]
+		m.setKinds[b.set] = s.Type + "/" + s.Family
+	}
 	for _, z := range c.in.Zones {
 		m.zones = append(m.zones, Zone{Name: z.Name, Interfaces: slices.Clone(z.Interfaces), Sources: slices.Clone(z.Sources)})
 	}
