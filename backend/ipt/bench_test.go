@@ -34,12 +34,18 @@ func manyClamps(n, changed int) *backend.Ruleset {
 }
 
 // BenchmarkApply100 loads 100 clamp rules into empty tables.
-func BenchmarkApply100(b *testing.B) {
+func BenchmarkApply100(b *testing.B) { benchmarkApply(b, 100) }
+
+// BenchmarkApply10000 loads 10,000 clamp rules (a lookup tree) into empty
+// tables.
+func BenchmarkApply10000(b *testing.B) { benchmarkApply(b, 10000) }
+
+func benchmarkApply(b *testing.B, n int) {
 	for _, mode := range modes {
 		b.Run(mode, func(b *testing.B) {
 			e := newSysEnv(b, mode)
 			ctx := context.Background()
-			rs := manyClamps(100, -1)
+			rs := manyClamps(n, -1)
 			for b.Loop() {
 				b.StopTimer()
 				if err := e.b.Flush(ctx); err != nil {

@@ -59,6 +59,7 @@ type rule struct {
 	id      string           // the clamp rule ID of its comment, or ""
 	clamp   bool             // a TCPMSS rule: the one Counters reads
 	counter *backend.Counter // known packet and byte counts (read back, or carried over)
+	tree    *lookup          // while building: a lookup that assemble turns into a tree
 }
 
 // jump is a rule of a built-in chain that leads to one of ours.
@@ -76,19 +77,28 @@ type builder struct {
 	hooks  map[string]map[backend.Hook]bool // hooks each chain is reachable from
 	names  map[string]string                // neutral name -> kernel name, once known
 	rules  map[string]*[2][]rule            // rendered rules per family, once known
+	extra  map[string]*[2][]*chain          // per family, the chains a chain's trees add
 	busy   map[string]bool                  // chains being named: a loop if met again
+	shape  shape                            // which lookups become trees (tree.go)
 	// setUse names, per family, the first rule using each ipset.
 	setUse [2]map[string]string
 }
 
 // build checks rs and renders it into the tables each family wants.
 func build(rs *backend.Ruleset) ([2]*table, [2]map[string]string, error) {
+	return buildShaped(rs, defaultShape)
+}
+
+// buildShaped is build with lookup trees of the given shape.
+func buildShaped(rs *backend.Ruleset, sh shape) ([2]*table, [2]map[string]string, error) {
 	b := &builder{
 		chains: map[string]*backend.Chain{},
 		sets:   map[string]*backend.Set{},
 		hooks:  map[string]map[backend.Hook]bool{},
 		names:  map[string]string{},
 		rules:  map[string]*[2][]rule{},
+		extra:  map[string]*[2][]*chain{},
+		shape:  sh,
 		busy:   map[string]bool{},
 		setUse: [2]map[string]string{{}, {}},
 	}
@@ -101,21 +111,22 @@ func build(rs *backend.Ruleset) ([2]*table, [2]map[string]string, error) {
 			return out, b.setUse, err
 		}
 	}
-	owner := map[string]string{}
-	for _, ch := range rs.Chains {
-		if prev, dup := owner[b.names[ch.Name]]; dup {
-			return out, b.setUse, fmt.Errorf("chains %q and %q hash to the same name %s", prev, ch.Name, b.names[ch.Name])
-		}
-		owner[b.names[ch.Name]] = ch.Name
-	}
 	for _, f := range allFamilies {
 		t := &table{}
+		owner := map[string]string{}
 		for _, ch := range rs.Chains {
 			name := b.names[ch.Name]
 			t.chains = append(t.chains, &chain{name: name, origin: "chain " + ch.Name, rules: b.rules[ch.Name][f]})
+			t.chains = append(t.chains, b.extra[ch.Name][f]...)
 			if ch.Hook != backend.HookNone {
 				t.jumps = append(t.jumps, jump{builtin: builtin[ch.Hook].chain, target: name, spec: "-j " + name})
 			}
+		}
+		for _, c := range t.chains {
+			if prev, dup := owner[c.name]; dup {
+				return out, b.setUse, fmt.Errorf("%s and %s hash to the same name %s", prev, c.origin, c.name)
+			}
+			owner[c.name] = c.origin
 		}
 		out[f] = t
 	}
@@ -227,6 +238,10 @@ func (b *builder) name(ch *backend.Chain) (string, error) {
 			rendered[f] = append(rendered[f], per[f]...)
 		}
 	}
+	var extra [2][]*chain
+	for _, f := range allFamilies {
+		rendered[f], extra[f] = b.assemble(ch, f, rendered[f])
+	}
 	var content strings.Builder
 	for _, f := range allFamilies {
 		content.WriteString(families[f].name + "\n")
@@ -237,6 +252,7 @@ func (b *builder) name(ch *backend.Chain) (string, error) {
 	n := chainName(ch, content.String())
 	b.names[ch.Name] = n
 	b.rules[ch.Name] = &rendered
+	b.extra[ch.Name] = &extra
 	delete(b.busy, ch.Name)
 	return n, nil
 }

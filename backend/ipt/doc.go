@@ -24,11 +24,24 @@
 // mangle runs before filter, so no filter ACCEPT can skip it.
 //
 // Rules map one to one (see rule.go); a Dispatch becomes one rule per
-// element (-s/-d for a prefix, -m iprange for another range, -i/-o, -m mac);
-// a Clamp becomes an optional LOG or NFLOG rule carrying the log limit, then
-// the TCPMSS rule, each with "-p tcp -m tcp --tcp-flags SYN,RST SYN" (the
-// TCPMSS target refuses a rule without it) and "-m comment --comment
-// <Clamp.Comment()>". Counters sums the TCPMSS rules by that comment's ID.
+// element (-s/-d for a prefix, -m iprange for another range, -i/-o, -m
+// mac); a Clamp becomes an optional LOG or NFLOG rule carrying the log
+// limit, then the TCPMSS rule, each with "-p tcp -m tcp --tcp-flags SYN,RST
+// SYN" (the TCPMSS target refuses a rule without it) and "-m comment
+// --comment <Clamp.Comment()>". Counters sums the TCPMSS rules by that
+// comment's ID.
+//
+// A lookup by address of 64 elements or more is the exception: as a list
+// it would cost a packet one rule per element (10,000 rules for 10,000
+// source-scoped clamps), so it becomes a search tree of chains, about
+// fanout rules per level, a few dozen in all (see tree.go). The tree is
+// entered with -j when every element jumps, else with -g, the rules after
+// the lookup then moving into a continuation chain, so that every verdict
+// does what the list would. The tree's chains carry the tag of the chain
+// they belong to, have no comment rule, and exist in their family's table
+// only; since their names are content hashes too, a change to one element
+// renames only the chains on its path.
+//
 // Rules are written exactly as iptables-save prints them back, so the golden
 // files in testdata/ipt are both what we load and what the kernel lists.
 // Anything iptables cannot express (a log prefix over 29 bytes, a pmtu

@@ -3,6 +3,7 @@ package ipt
 import (
 	"errors"
 	"flag"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -94,9 +95,15 @@ func TestChainNames(t *testing.T) {
 			}
 			seen[c.name] = true
 		}
-		for f := range want[ipv6].chains {
-			if want[ipv6].chains[f].name != want[ipv4].chains[f].name {
-				t.Errorf("%s: chain %s has different names per family", tc.name, want[ipv4].chains[f].origin)
+		// The chains of the Ruleset are in both tables under one name; the
+		// chains of lookup trees only in their family's.
+		byOrigin := map[string]string{}
+		for _, c := range want[ipv4].chains {
+			byOrigin[c.origin] = c.name
+		}
+		for _, c := range want[ipv6].chains {
+			if v4 := byOrigin[c.origin]; strings.HasPrefix(c.origin, "chain ") && v4 != c.name {
+				t.Errorf("%s: %s has different names per family", tc.name, c.origin)
 			}
 		}
 	}
@@ -172,6 +179,7 @@ func TestRenderErrors(t *testing.T) {
 			{Name: "b", Rules: []*backend.Rule{{Goto: "a"}}},
 		}}, false, "leads back to itself"},
 		{"duplicate chain", &backend.Ruleset{Chains: []*backend.Chain{{Name: "a"}, {Name: "a"}}}, false, "listed twice"},
+		{"overlapping tree lookup", inHook(backend.HookForward, &backend.Rule{Dispatch: overlapping(defaultShape.treeMin)}), false, "not sorted and disjoint"},
 		{"range of wrong family", inHook(backend.HookForward, &backend.Rule{Dispatch: &backend.Dispatch{Key: backend.KeySrcAddr4, Elements: []backend.Element{{Range: rng("fd00::1", "fd00::2"), Verdict: ret}}}}), false, "not a range of the key's family"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -192,6 +200,18 @@ func TestRenderErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// overlapping is a lookup of n addresses whose last element overlaps the
+// one before.
+func overlapping(n int) *backend.Dispatch {
+	d := &backend.Dispatch{Key: backend.KeySrcAddr4}
+	for i := range n {
+		a := addrAt(netip.MustParseAddr("10.0.0.0"), 2*i)
+		d.Elements = append(d.Elements, backend.Element{Range: backend.Range{From: a, To: a.Next()}, Verdict: ret})
+	}
+	d.Elements[n-1].Range.From = d.Elements[n-2].Range.To
+	return d
 }
 
 func TestLimitMatch(t *testing.T) {

@@ -101,14 +101,11 @@ func (b *builder) rule(ch *backend.Chain, i int, r *backend.Rule) ([2][]rule, er
 				out[f] = append(out[f], cr)
 			}
 		case r.Dispatch != nil:
-			rules, err := b.dispatch(s, r.Dispatch, f, hooks)
+			rules, err := b.dispatch(s, r.Dispatch, f, hooks, origin)
 			if err != nil {
 				return fail(err)
 			}
-			for _, dr := range rules {
-				dr.origin = origin + ", " + dr.origin
-				out[f] = append(out[f], dr)
-			}
+			out[f] = append(out[f], rules...)
 		default:
 			v, err := b.verdict(backend.Verdict{Kind: verdictKind(r), Chain: r.Jump + r.Goto})
 			if err != nil {
@@ -250,56 +247,88 @@ func addAddr(s *spec, src, invert bool, r backend.Range) {
 	s.matches = append(s.matches, "-m iprange "+neg(invert, rangeFlag+r.From.String()+"-"+r.To.String()))
 }
 
-// dispatch renders a lookup as one rule per element.
-func (b *builder) dispatch(s spec, d *backend.Dispatch, f family, hooks map[backend.Hook]bool) ([]rule, error) {
+// dispatch renders a lookup as one rule per element, each with the rule's
+// own matches; or, when it is a long address lookup, as one rule standing
+// for the search tree assemble builds (see tree.go).
+func (b *builder) dispatch(s spec, d *backend.Dispatch, f family, hooks map[backend.Hook]bool, origin string) ([]rule, error) {
+	src := d.Key == backend.KeySrcAddr4 || d.Key == backend.KeySrcAddr6
+	dst := d.Key == backend.KeyDstAddr4 || d.Key == backend.KeyDstAddr6
+	tree := (src || dst) && len(d.Elements) >= b.shape.treeMin
+	lk := &lookup{entry: s, src: src, origin: origin}
 	var out []rule
-	for _, e := range d.Elements {
-		es := s
-		es.matches = append([]string(nil), s.matches...)
-		var what string
-		switch d.Key {
-		case backend.KeyInIface, backend.KeyOutIface:
-			if err := checkIface(e.Iface, false); err != nil {
-				return nil, err
-			}
-			what = "interface " + e.Iface
-			slot, flag := &es.in, "-i "
-			if d.Key == backend.KeyOutIface {
-				slot, flag = &es.out, "-o "
-			}
-			if *slot != "" {
-				return nil, unsupported("looks up an interface in a rule that already matches one")
-			}
-			*slot = flag + e.Iface
-		case backend.KeySrcAddr4, backend.KeySrcAddr6, backend.KeyDstAddr4, backend.KeyDstAddr6:
-			if !e.Range.From.IsValid() || !e.Range.To.IsValid() || e.Range.From.Is4() != (f == ipv4) || e.Range.To.Is4() != (f == ipv4) || e.Range.To.Less(e.Range.From) {
-				return nil, fmt.Errorf("address lookup element %s-%s is not a range of the key's family", e.Range.From, e.Range.To)
-			}
-			what = "address " + e.Range.From.String()
-			if e.Range.To != e.Range.From {
-				what += "-" + e.Range.To.String()
-			}
-			addAddr(&es, d.Key == backend.KeySrcAddr4 || d.Key == backend.KeySrcAddr6, false, e.Range)
-		case backend.KeySrcMAC:
-			mac, err := checkMAC(e.MAC)
-			if err != nil {
-				return nil, err
-			}
-			if hooks[backend.HookOutput] {
-				return nil, unsupported("looks up a source MAC, which the output hook does not have")
-			}
-			what = "MAC " + e.MAC
-			es.matches = append(es.matches, "-m mac --mac-source "+mac)
-		default:
-			return nil, fmt.Errorf("unknown lookup key %d", d.Key)
+	for i, e := range d.Elements {
+		// A tree checks the rule's own matches once, on the way in.
+		var es spec
+		if !tree {
+			es = s
+			es.matches = append([]string(nil), s.matches...)
+		}
+		what, err := element(&es, d.Key, e, f, hooks)
+		if err != nil {
+			return nil, err
 		}
 		v, err := b.verdict(e.Verdict)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, rule{spec: es.with(v), origin: "element " + what})
+		eo := origin + ", element " + what
+		if tree {
+			// A list would take the first element that holds the address; a
+			// tree finds the only one.
+			if i > 0 {
+				if prev := d.Elements[i-1].Range; !prev.To.Less(e.Range.From) {
+					return nil, fmt.Errorf("address lookup elements %s-%s and %s-%s are not sorted and disjoint", prev.From, prev.To, e.Range.From, e.Range.To)
+				}
+			}
+			lk.elems = append(lk.elems, leaf{r: e.Range, match: es, v: e.Verdict, origin: eo})
+			continue
+		}
+		out = append(out, rule{spec: es.with(v), origin: eo})
+	}
+	if tree {
+		return []rule{{tree: lk, origin: origin}}, nil
 	}
 	return out, nil
+}
+
+// element adds the match of one lookup element to es and says what it is.
+func element(es *spec, key backend.DispatchKey, e backend.Element, f family, hooks map[backend.Hook]bool) (string, error) {
+	switch key {
+	case backend.KeyInIface, backend.KeyOutIface:
+		if err := checkIface(e.Iface, false); err != nil {
+			return "", err
+		}
+		slot, flag := &es.in, "-i "
+		if key == backend.KeyOutIface {
+			slot, flag = &es.out, "-o "
+		}
+		if *slot != "" {
+			return "", unsupported("looks up an interface in a rule that already matches one")
+		}
+		*slot = flag + e.Iface
+		return "interface " + e.Iface, nil
+	case backend.KeySrcAddr4, backend.KeySrcAddr6, backend.KeyDstAddr4, backend.KeyDstAddr6:
+		if !e.Range.From.IsValid() || !e.Range.To.IsValid() || e.Range.From.Is4() != (f == ipv4) || e.Range.To.Is4() != (f == ipv4) || e.Range.To.Less(e.Range.From) {
+			return "", fmt.Errorf("address lookup element %s-%s is not a range of the key's family", e.Range.From, e.Range.To)
+		}
+		addAddr(es, key == backend.KeySrcAddr4 || key == backend.KeySrcAddr6, false, e.Range)
+		what := "address " + e.Range.From.String()
+		if e.Range.To != e.Range.From {
+			what += "-" + e.Range.To.String()
+		}
+		return what, nil
+	case backend.KeySrcMAC:
+		mac, err := checkMAC(e.MAC)
+		if err != nil {
+			return "", err
+		}
+		if hooks[backend.HookOutput] {
+			return "", unsupported("looks up a source MAC, which the output hook does not have")
+		}
+		es.matches = append(es.matches, "-m mac --mac-source "+mac)
+		return "MAC " + e.MAC, nil
+	}
+	return "", fmt.Errorf("unknown lookup key %d", key)
 }
 
 // verdict renders a verdict; name has already named every chain it leads to.
