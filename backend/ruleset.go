@@ -141,7 +141,8 @@ const (
 // verdict of the element that holds it; a packet matching none continues with
 // the next rule. Elements never overlap (Compile resolves overlaps: the most
 // specific binding wins) and are sorted, so nftables can load them as one
-// interval verdict map and iptables as one rule per element.
+// interval verdict map, and iptables as one rule per element — or, for a
+// long address lookup, as a search tree of chains.
 type Dispatch struct {
 	Key      DispatchKey
 	Elements []Element

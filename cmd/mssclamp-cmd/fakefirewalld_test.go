@@ -15,11 +15,18 @@ import (
 // fakeFirewalld answers the zone rich-rule methods of firewalld 1.3.3's
 // D-Bus API (runtime and permanent) with firewalld's texts, for zones
 // public (the default) and internal. The system tests hold it to the real
-// firewalld: the same transcript runs against both.
+// firewalld: the same transcript runs against both. For --migrate-direct
+// it also has a direct interface and what a snapshot reads (see
+// fakefirewalld_direct_test.go).
 type fakeFirewalld struct {
 	mu        sync.Mutex
 	runtime   map[string][]string // zone -> canonical rules
 	permanent map[string][]string
+
+	runtimeDirect, permanentDirect fakeDirect
+	// failRemove makes removing a runtime passthrough fail, as firewalld
+	// fails when its kernel rule was deleted behind its back.
+	failRemove bool
 }
 
 var fakeFirewalldZones = []string{"public", "internal"}
@@ -38,22 +45,15 @@ func startFakeFirewalld(t testing.TB, bus *systest.Bus) *fakeFirewalld {
 	t.Helper()
 	f := &fakeFirewalld{runtime: map[string][]string{}, permanent: map[string][]string{}}
 	conn := bus.Conn(t)
-	exports := []struct {
-		v     any
-		path  godbus.ObjectPath
-		iface string
-	}{
+	exports := []fwExport{
 		{&fwMain{f}, fwPath, fwName},
 		{&fwZone{f}, fwPath, fwName + ".zone"},
 		{&fwConfig{}, fwPath + "/config", fwName + ".config"},
 	}
 	for i, z := range fakeFirewalldZones {
-		exports = append(exports, struct {
-			v     any
-			path  godbus.ObjectPath
-			iface string
-		}{&fwConfigZone{f, z}, godbus.ObjectPath(fmt.Sprintf("%s/config/zone/%d", fwPath, i)), fwName + ".config.zone"})
+		exports = append(exports, fwExport{&fwConfigZone{f, z}, godbus.ObjectPath(fmt.Sprintf("%s/config/zone/%d", fwPath, i)), fwName + ".config.zone"})
 	}
+	exports = append(exports, f.snapshotExports()...)
 	for _, e := range exports {
 		if err := conn.ExportWithMap(e.v, lowerCamel(e.v), e.path, e.iface); err != nil {
 			t.Fatal(err)
@@ -63,11 +63,20 @@ func startFakeFirewalld(t testing.TB, bus *systest.Bus) *fakeFirewalld {
 	return f
 }
 
+// fwExport is one object and interface of the fake.
+type fwExport struct {
+	v     any
+	path  godbus.ObjectPath
+	iface string
+}
+
 // lowerCamel maps Go method names to firewalld's (AddRichRule -> addRichRule).
 func lowerCamel(v any) map[string]string {
 	m := map[string]string{}
 	for _, name := range []string{"GetDefaultZone", "Reload", "RuntimeToPermanent", "AddRichRule", "RemoveRichRule",
-		"QueryRichRule", "GetRichRules", "GetZoneByName"} {
+		"QueryRichRule", "GetRichRules", "GetZoneByName", "GetZones", "GetActiveZones", "GetPolicies",
+		"GetPolicySettings", "GetIPSets", "GetAllPassthroughs", "AddPassthrough", "RemovePassthrough",
+		"GetAllRules", "AddRule", "RemoveRule"} {
 		m[name] = string(name[0]+'a'-'A') + name[1:]
 	}
 	return m
@@ -103,6 +112,7 @@ func (m *fwMain) Reload() *godbus.Error {
 	for z, rules := range m.f.permanent {
 		m.f.runtime[z] = slices.Clone(rules)
 	}
+	m.f.runtimeDirect = m.f.permanentDirect.clone()
 	return nil
 }
 

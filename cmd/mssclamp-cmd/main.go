@@ -14,6 +14,11 @@
 // firewall-offline-cmd edits firewalld's, and --offline
 // --list-backend-rules shows what mssclampd would install for them.
 //
+// --migrate-direct plans (and with --apply carries out) the move of
+// firewalld's TCPMSS direct passthroughs to our rules (package migrate);
+// --suggest-mss computes the MSS behind an encapsulation (package mss).
+// Neither needs mssclampd to make its plan or its numbers.
+//
 // Where this differs from firewall-cmd, and why, is said where it happens;
 // testdata/cli holds transcripts that the system tests also run with
 // firewall-cmd and firewall-offline-cmd. The differences: a rule error adds
@@ -22,7 +27,8 @@
 // firewall-cmd's hint about active zones other than the default zone is not
 // printed (it would cost a call to firewalld on every command); options of
 // our own (--list-backend-rules, --output, --offline, --config-dir,
-// --backend, counters with --verbose). argparse's parsing, abbreviations
+// --backend, counters with --verbose, --migrate-direct, --suggest-mss and
+// their options). argparse's parsing, abbreviations
 // and error texts included, is reproduced by internal/argparse, which pflag
 // cannot do.
 package main
@@ -32,6 +38,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -91,8 +98,14 @@ func run(args []string, e env) int {
 		fmt.Fprint(e.stdout, helpText)
 		return 0
 	}
+	if o.suggestMSS {
+		return runSuggest(o, p)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
 	defer cancel()
+	if o.migrateDirect {
+		return runMigrate(ctx, o, p, e)
+	}
 	if o.offline {
 		return runOffline(ctx, o, p, e.machine)
 	}
@@ -110,8 +123,16 @@ func checkOptions(o *options, p *printer) (int32, int) {
 		return 0, p.usage("--config-dir is only usable with --offline.")
 	case o.backend != "" && !(o.offline && o.listBackendRules):
 		return 0, p.usage("--backend is only usable with --offline --list-backend-rules.")
-	case o.json && !(o.list || o.listBackendRules):
-		return 0, p.usage("--output=json is only usable with --list-rich-rules and --list-backend-rules.")
+	case o.offline && (o.migrateDirect || o.suggestMSS):
+		return 0, p.usage("Can't use --offline with --migrate-direct or --suggest-mss.")
+	case len(o.migrateGiven) > 0 && !o.migrateDirect:
+		return 0, p.usage(o.migrateGiven[0] + " is only usable with --migrate-direct.")
+	case len(o.suggestGiven) > 0 && !o.suggestMSS:
+		return 0, p.usage(o.suggestGiven[0] + " is only usable with --suggest-mss.")
+	case o.suggestMSS && !slices.Contains(o.suggestGiven, "--mtu") && !slices.Contains(o.suggestGiven, "--mtu-of"):
+		return 0, p.usage("--suggest-mss needs --mtu or --mtu-of.")
+	case o.json && !(o.list || o.listBackendRules || o.migrateDirect || o.suggestMSS):
+		return 0, p.usage("--output=json is only usable with --list-rich-rules, --list-backend-rules, --migrate-direct and --suggest-mss.")
 	case o.standalone() && (o.zoneOrPolicy() || o.permanent):
 		return 0, p.usage("Can't use stand-alone options with other options.")
 	}

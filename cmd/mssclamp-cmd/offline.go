@@ -10,16 +10,22 @@ import (
 
 	"github.com/firewalld-mssclamp/mssclamp/backend"
 	"github.com/firewalld-mssclamp/mssclamp/engine"
+	"github.com/firewalld-mssclamp/mssclamp/migrate"
 	"github.com/firewalld-mssclamp/mssclamp/richrule"
 	"github.com/firewalld-mssclamp/mssclamp/store"
 )
 
 // machine is what offline mode reads besides mssclampd's own files: where
 // firewalld keeps its configuration, which decides the zones and policies
-// that exist and the default zone. Tests point it elsewhere.
+// that exist and the default zone. --migrate-direct reads the same, and
+// direct.xml, when firewalld is not running. Tests point it elsewhere.
 type machine struct {
-	firewalldConf string   // firewalld.conf: DefaultZone, FirewallBackend
-	firewalldDirs []string // firewalld's configuration trees, each with zones/ and policies/
+	firewalldConf string // firewalld.conf: DefaultZone, FirewallBackend
+	// firewalldDirs are firewalld's configuration trees, each with zones/
+	// and policies/: the system one first, the administrator's last (it
+	// also holds firewalld.conf and direct.xml).
+	firewalldDirs []string
+	directFile    string // firewalld's permanent direct configuration
 	// kernelHasNftables answers backend selection's last question.
 	kernelHasNftables func() bool
 }
@@ -27,6 +33,7 @@ type machine struct {
 var defaultMachine = machine{
 	firewalldConf:     backend.DefaultFirewalldConf,
 	firewalldDirs:     []string{"/usr/lib/firewalld", "/etc/firewalld"},
+	directFile:        migrate.DefaultDirectFile,
 	kernelHasNftables: kernelHasNftables,
 }
 

@@ -9,11 +9,13 @@ import (
 )
 
 // Mutually exclusive groups, as in firewall-cmd's parser: -v/-q; the
-// stand-alone actions; the per-zone (or per-policy) actions.
+// stand-alone actions; the per-zone (or per-policy) actions; and ours, the
+// two ways of giving --suggest-mss its link MTU.
 const (
 	groupOutput = iota + 1
 	groupStandalone
 	groupZoneOrPolicy
+	groupMTU
 )
 
 // optionTable lists the options in firewall-cmd's order of definition,
@@ -39,7 +41,23 @@ var optionTable = []argparse.Option{
 	{Long: "--config-dir", Kind: argparse.Value},
 	{Long: "--output", Kind: argparse.Value},
 	{Long: "--backend", Kind: argparse.Value},
+	{Long: "--migrate-direct", Kind: argparse.Flag, Group: groupStandalone},
+	{Long: "--from", Kind: argparse.Value},
+	{Long: "--apply", Kind: argparse.Flag},
+	{Long: "--suggest-mss", Kind: argparse.Flag, Group: groupStandalone},
+	{Long: "--mtu", Kind: argparse.Value, Group: groupMTU},
+	{Long: "--mtu-of", Kind: argparse.Value, Group: groupMTU},
+	{Long: "--encap", Kind: argparse.Value},
+	{Long: "--family", Kind: argparse.Value},
+	{Long: "--conservative", Kind: argparse.Flag},
 }
+
+// migrateOptions and suggestOptions are the options that only
+// --migrate-direct and only --suggest-mss take.
+var (
+	migrateOptions = []string{"--from", "--apply"}
+	suggestOptions = []string{"--mtu", "--mtu-of", "--encap", "--family", "--conservative"}
+)
 
 // options is a parsed command line.
 type options struct {
@@ -59,6 +77,21 @@ type options struct {
 	configDir string // "" when not given
 	json      bool   // --output=json
 	backend   string // --backend, "" when not given
+
+	migrateDirect bool
+	from          string // --from, "" when not given
+	apply         bool
+
+	suggestMSS   bool
+	mtu          int    // --mtu, 0 when not given
+	mtuOf        string // --mtu-of, "" when not given
+	encap        string // --encap, "none" when not given
+	family       string // --family, "" (both) when not given
+	conservative bool
+
+	// migrateGiven and suggestGiven list the options of migrateOptions and
+	// suggestOptions that were given, for checkOptions.
+	migrateGiven, suggestGiven []string
 }
 
 func parseOptions(args []string) (*options, error) {
@@ -86,6 +119,41 @@ func parseOptions(args []string) (*options, error) {
 		offline:            r.Flags["--offline"],
 		configDir:          r.Values["--config-dir"],
 		backend:            r.Values["--backend"],
+		migrateDirect:      r.Flags["--migrate-direct"],
+		from:               r.Values["--from"],
+		apply:              r.Flags["--apply"],
+		suggestMSS:         r.Flags["--suggest-mss"],
+		mtuOf:              r.Values["--mtu-of"],
+		encap:              "none",
+		family:             r.Values["--family"],
+		conservative:       r.Flags["--conservative"],
+	}
+	for _, name := range migrateOptions {
+		if r.Set(name) {
+			o.migrateGiven = append(o.migrateGiven, name)
+		}
+	}
+	for _, name := range suggestOptions {
+		if r.Set(name) {
+			o.suggestGiven = append(o.suggestGiven, name)
+		}
+	}
+	if v, ok := r.Values["--encap"]; ok {
+		o.encap = v
+	}
+	if v, ok := r.Values["--mtu"]; ok {
+		// argparse's type=int: Python's int() also takes surrounding
+		// blanks and a sign; the range is checked with the calculation.
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil {
+			return nil, &argparse.Error{Msg: fmt.Sprintf("argument --mtu: invalid int value: '%s'", v)}
+		}
+		o.mtu = n
+	}
+	switch o.family {
+	case "", "ipv4", "ipv6":
+	default:
+		return nil, &argparse.Error{Msg: fmt.Sprintf("argument --family: invalid choice: '%s' (choose from 'ipv4', 'ipv6')", o.family)}
 	}
 	if v, ok := r.Values["--timeout"]; ok {
 		o.timeout = v
@@ -111,7 +179,8 @@ func parseOptions(args []string) (*options, error) {
 
 // standalone: the actions that take no zone.
 func (o *options) standalone() bool {
-	return o.help || o.version || o.state || o.reload || o.runtimeToPermanent || o.listBackendRules
+	return o.help || o.version || o.state || o.reload || o.runtimeToPermanent || o.listBackendRules ||
+		o.migrateDirect || o.suggestMSS
 }
 
 // zoneOps: the actions on a zone's or policy's rules.
@@ -126,8 +195,9 @@ func (o *options) zoneOrPolicy() bool {
 }
 
 // listGet: the actions that only print, where --quiet makes no sense.
+// --migrate-direct --apply changes something, so it may be quiet.
 func (o *options) listGet() bool {
-	return o.help || o.version || o.list || o.listBackendRules
+	return o.help || o.version || o.list || o.listBackendRules || o.suggestMSS || (o.migrateDirect && !o.apply)
 }
 
 // parseTimeout reads firewall-cmd's --timeout: "N", "Ns", "Nm" or "Nh"

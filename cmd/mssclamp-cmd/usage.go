@@ -52,8 +52,36 @@ Rich Language Options
                        added [P] [Z] [O]
 
 Output Options
-  --output=text|json   Print --list-rich-rules and --list-backend-rules as
-                       JSON, for scripts
+  --output=text|json   Print --list-rich-rules, --list-backend-rules,
+                       --migrate-direct and --suggest-mss as JSON, for scripts
+
+Direct Migration Options (firewalld's direct interface is deprecated)
+  --migrate-direct     Print the plan that replaces firewalld's TCPMSS
+                       passthroughs and direct rules with tcp-mss-clamp rich
+                       rules, with every difference in meaning; change nothing
+  --from=<file>        Plan from this direct.xml instead of firewalld's
+                       permanent direct configuration (read over D-Bus, or
+                       from /etc/firewalld/direct.xml when firewalld is not
+                       running)
+  --apply              Carry the plan out: add the rich rules (runtime and
+                       permanent), then remove the entries they replace; if
+                       anything fails, nothing is removed. Needs firewalld
+                       and mssclampd running
+
+MSS Calculator Options (no daemon needed)
+  --suggest-mss        Print the MSS to clamp to behind an encapsulation, the
+                       arithmetic line by line, and the rich rule to add
+  --mtu=<mtu>          MTU of the link the encapsulated packets leave by
+  --mtu-of=<interface> Take that MTU from interface
+  --encap=<kind>[,<option>...]
+                       none (default), pppoe, gre, ipip, 6in4, wireguard,
+                       vxlan, geneve, ipsec, openvpn-udp; options: ipv4 or
+                       ipv6 (the underlay, default ipv4), aes-cbc+sha1,
+                       aes-cbc+sha256 or aes-gcm (ipsec: required), nat-t
+                       (ipsec)
+  --family=ipv4|ipv6   TCP over this family only (default: both)
+  --conservative       Also subtract 40 bytes of TCP options, as some vendors'
+                       figures do (RFC 6691 leaves them out)
 
 Offline Options (like firewall-offline-cmd: no daemon, permanent only)
   --offline            Edit the permanent tcp-mss-clamp rules on disk

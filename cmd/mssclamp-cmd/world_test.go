@@ -91,7 +91,8 @@ func (k *fakeKernel) setCounter(s backend.Scope, rule string, c backend.Counter)
 type world struct {
 	bus     *systest.Bus
 	kernel  *fakeKernel
-	dir     string // mssclampd's configuration
+	fw      *fakeFirewalld // nil without firewalld
+	dir     string         // mssclampd's configuration
 	machine machine
 }
 
@@ -109,7 +110,7 @@ func newWorld(t testing.TB, withFirewalld bool) *world {
 	w.machine = testMachine(t)
 	startFakePolkit(t, w.bus)
 	if withFirewalld {
-		startFakeFirewalld(t, w.bus)
+		w.fw = startFakeFirewalld(t, w.bus)
 	}
 	w.startDaemon(t)
 	return w
@@ -151,7 +152,8 @@ func testMachine(t testing.TB) machine {
 	if err := os.WriteFile(conf, []byte("DefaultZone=public\nFirewallBackend=nftables\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	return machine{firewalldConf: conf, firewalldDirs: []string{dir}, kernelHasNftables: func() bool { return true }}
+	return machine{firewalldConf: conf, firewalldDirs: []string{dir}, directFile: filepath.Join(dir, "direct.xml"),
+		kernelHasNftables: func() bool { return true }}
 }
 
 // run runs the command in this process against the world's bus.
