@@ -14,7 +14,8 @@ import (
 
 // ourOptions are the options firewall-cmd does not have: a step using one
 // has nothing to compare.
-var ourOptions = []string{"--output", "--config-dir", "--backend", "--list-backend-rules", "--offline"}
+var ourOptions = []string{"--output", "--config-dir", "--backend", "--list-backend-rules", "--offline",
+	"--migrate-direct", "--suggest-mss"}
 
 // detailSuffix is what our rule errors add to firewalld's terse text
 // ("INVALID_RULE: 535" + " (column 20, ...)"), a documented difference.

@@ -76,7 +76,7 @@ func lowerCamel(v any) map[string]string {
 	for _, name := range []string{"GetDefaultZone", "Reload", "RuntimeToPermanent", "AddRichRule", "RemoveRichRule",
 		"QueryRichRule", "GetRichRules", "GetZoneByName", "GetZones", "GetActiveZones", "GetPolicies",
 		"GetPolicySettings", "GetIPSets", "GetAllPassthroughs", "AddPassthrough", "RemovePassthrough",
-		"GetAllRules", "AddRule", "RemoveRule"} {
+		"GetAllRules", "AddRule", "RemoveRule", "GetPolicyByName", "GetSettings"} {
 		m[name] = string(name[0]+'a'-'A') + name[1:]
 	}
 	return m

@@ -65,7 +65,7 @@ Direct Migration Options (firewalld's direct interface is deprecated)
                        running)
   --apply              Carry the plan out: add the rich rules (runtime and
                        permanent), then remove the entries they replace; if
-                       anything fails, nothing is removed. Needs firewalld
+                       anything fails, all of it is undone. Needs firewalld
                        and mssclampd running
 
 MSS Calculator Options (no daemon needed)

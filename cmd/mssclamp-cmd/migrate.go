@@ -1,0 +1,263 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"strings"
+
+	mdbus "github.com/firewalld-mssclamp/mssclamp/dbus"
+	"github.com/firewalld-mssclamp/mssclamp/migrate"
+	"github.com/firewalld-mssclamp/mssclamp/richrule"
+)
+
+// runMigrate is --migrate-direct: it plans the move of firewalld's TCPMSS
+// passthroughs and direct rules to our rich rules and prints the plan
+// (package migrate); with --apply it carries the plan out.
+//
+// The plan needs no daemon: with firewalld running, the entries and the
+// zones, bindings and policies come from it over D-Bus; without it (or
+// without a system bus at all), from its permanent configuration on disk.
+// --from replaces the permanent entries by a direct.xml of the caller's.
+// --apply needs both daemons, and checks that before it plans, so that a
+// plan it prints is one it can try.
+func runMigrate(ctx context.Context, o *options, p *printer, e env) int {
+	var fw *mdbus.Firewalld
+	var ours *daemon
+	running := false
+	conn, dialErr := e.dial()
+	if dialErr == nil {
+		defer conn.Close()
+		fw, ours = mdbus.NewFirewalld(conn), &daemon{conn: conn}
+		running = fw.Running(ctx)
+	}
+	if o.apply {
+		switch {
+		case dialErr != nil:
+			return p.fail(newError(richrule.NotRunning, "cannot connect to the system bus: %v", dialErr))
+		case !running:
+			return p.fail(newError(richrule.NotRunning, "FirewallD is not running: --apply needs it to remove the passthroughs"))
+		}
+		up, err := ours.running(ctx)
+		if err != nil {
+			return p.fail(err)
+		}
+		if !up {
+			return p.fail(errOursNotRunning)
+		}
+	}
+	plan, err := makePlan(ctx, o.from, e.machine, fw, running)
+	if err != nil {
+		return p.fail(err)
+	}
+	if !o.apply {
+		return printPlan(p, o.json, plan)
+	}
+	return applyPlan(ctx, p, o.json, plan, migrate.FirewalldDirect{FW: fw}, daemonRules{ours})
+}
+
+// makePlan reads the direct configuration and the view of the firewall and
+// plans. fw is nil when there is no system bus. What the plan is made from
+// and could not read in full becomes its warnings.
+func makePlan(ctx context.Context, from string, m machine, fw *mdbus.Firewalld, running bool) (*migrate.Plan, error) {
+	var warnings []string
+	if !running {
+		warnings = append(warnings, fmt.Sprintf("firewalld is not running: the plan is made from its permanent configuration (%s); runtime-only entries and bindings are not seen",
+			strings.Join(m.firewalldDirs, ", ")))
+	}
+	direct := migrate.FirewalldDirect{FW: fw}
+	var perm, rt []migrate.Entry
+	if from != "" || !running {
+		path := from
+		if path == "" {
+			path = m.directFile
+		} else if _, err := os.Stat(path); err != nil {
+			// migrate reads a missing direct.xml as empty, as firewalld
+			// does; a file named on the command line is meant to exist.
+			var pe *fs.PathError
+			if errors.As(err, &pe) {
+				err = pe.Err
+			}
+			return nil, newError(richrule.InvalidFilename, "%s: %v", path, err)
+		}
+		f, err := migrate.ReadDirectFile(path)
+		if err != nil {
+			return nil, newError(richrule.CommandFailed, "%v", err)
+		}
+		for _, w := range f.Ignored {
+			warnings = append(warnings, path+" "+w+" (firewalld skips it too)")
+		}
+		perm = f.Entries
+	} else {
+		var err error
+		if perm, err = direct.Entries(ctx, true); err != nil {
+			return nil, firewalldError(err, nil)
+		}
+	}
+	var view migrate.View
+	if running {
+		var err error
+		if rt, err = direct.Entries(ctx, false); err != nil {
+			return nil, firewalldError(err, nil)
+		}
+		st, err := fw.Snapshot(ctx)
+		if err != nil {
+			return nil, firewalldError(err, nil)
+		}
+		view = migrate.ViewOf(st)
+	} else {
+		var problems []error
+		view, problems = migrate.ConfigView(m.firewalldDirs[0], m.firewalldDirs[len(m.firewalldDirs)-1])
+		for _, err := range problems {
+			warnings = append(warnings, fmt.Sprintf("%v: not loaded, so the plan does not know what it binds", err))
+		}
+	}
+	plan := migrate.Make(migrate.Merge(perm, rt), view)
+	plan.Warnings = warnings
+	return plan, nil
+}
+
+func printPlan(p *printer, asJSON bool, plan *migrate.Plan) int {
+	if !asJSON {
+		return p.exit(strings.TrimSuffix(plan.Text(), "\n"), 0)
+	}
+	data, err := plan.JSON()
+	if err != nil {
+		return p.fail(err)
+	}
+	return p.exit(strings.TrimSuffix(string(data), "\n"), 0)
+}
+
+// jsonMigration is --migrate-direct --apply --output=json: the plan, what
+// was done (and undone), and the error as "CODE: detail" when it failed.
+type jsonMigration struct {
+	Plan   *migrate.Plan   `json:"plan"`
+	Result *migrate.Result `json:"result"`
+	Error  string          `json:"error,omitempty"`
+}
+
+// applyPlan carries the plan out, then prints it with what was changed:
+// after a failure, that is what was done and undone again, followed by the
+// error.
+func applyPlan(ctx context.Context, p *printer, asJSON bool, plan *migrate.Plan, direct migrate.Direct, rules migrate.Rules) int {
+	res, err := migrate.Apply(ctx, plan, rules, direct)
+	var fe *fwError
+	if err != nil {
+		fe = applyError(err)
+	}
+	if asJSON {
+		// Lists as lists, also when empty, for scripts.
+		for _, l := range []*[]migrate.Change{&res.Added, &res.Present} {
+			if *l == nil {
+				*l = []migrate.Change{}
+			}
+		}
+		if res.Removed == nil {
+			res.Removed = []migrate.Removal{}
+		}
+		out := jsonMigration{Plan: plan, Result: res}
+		if fe != nil {
+			out.Error = fe.Text
+		}
+		data, jerr := json.MarshalIndent(out, "", "  ")
+		if jerr != nil {
+			return p.fail(jerr)
+		}
+		p.msg(string(data))
+	} else {
+		p.msg(plan.Text() + "\n" + strings.TrimSuffix(changes(res, err), "\n"))
+	}
+	if fe != nil {
+		return p.fail(fe)
+	}
+	return 0
+}
+
+// changes is the part of --apply's output after the plan.
+func changes(res *migrate.Result, err error) string {
+	text := res.Text()
+	switch {
+	case text != "":
+		return "Changes:\n" + indent(text)
+	case err != nil:
+		return "Changes: none"
+	}
+	return "Changes: none (no entry to replace)"
+}
+
+func indent(text string) string {
+	lines := strings.SplitAfter(text, "\n")
+	for i, l := range lines {
+		if l != "" {
+			lines[i] = "  " + l
+		}
+	}
+	return strings.Join(lines, "")
+}
+
+// applyError gives an error of migrate.Apply its code: mssclampd's and
+// firewalld's own, kept through the wrapping that says what Apply was
+// doing. A plan that needs policies first, or that the direct
+// configuration no longer matches, is not something to retry: the
+// administrator needs a new plan, and the text says so.
+func applyError(err error) *fwError {
+	var code richrule.Code
+	hint := ""
+	switch {
+	case errors.Is(err, migrate.ErrPoliciesMissing):
+		code = richrule.InvalidPolicy
+		hint = "; nothing was changed: create them with the firewall-cmd commands the plan lists, then run mssclamp-cmd --migrate-direct again for a new plan"
+	case errors.Is(err, migrate.ErrStale):
+		code = richrule.CommandFailed
+		hint = "; nothing was changed: run mssclamp-cmd --migrate-direct again for a new plan"
+	default:
+		// mssclampd's errors (and the rule parser's) first, then
+		// firewalld's.
+		if code = asFWError(err).Code; code == richrule.UnknownError {
+			code = asFWError(firewalldError(err, nil)).Code
+		}
+	}
+	text := err.Error() + hint
+	if code == richrule.UnknownError || strings.HasPrefix(text, code.Name()+":") {
+		return &fwError{Code: code, Text: text}
+	}
+	return &fwError{Code: code, Text: code.Name() + ": " + text}
+}
+
+// daemonRules is migrate.Rules over the client the other commands use, so
+// that mssclampd's errors keep their codes (migrate.DaemonRules keeps only
+// their text) and read as they do everywhere else.
+type daemonRules struct{ d *daemon }
+
+var _ migrate.Rules = daemonRules{}
+
+func migrateTarget(t migrate.Target, permanent bool) target {
+	return target{policy: t.Policy, name: t.Name, permanent: permanent}
+}
+
+func (r daemonRules) AddRule(ctx context.Context, t migrate.Target, permanent bool, rule string) error {
+	ra, err := parseRule(rule)
+	if err != nil {
+		return err
+	}
+	return r.d.add(ctx, migrateTarget(t, permanent), ra, 0)
+}
+
+func (r daemonRules) QueryRule(ctx context.Context, t migrate.Target, permanent bool, rule string) (bool, error) {
+	ra, err := parseRule(rule)
+	if err != nil {
+		return false, err
+	}
+	return r.d.query(ctx, migrateTarget(t, permanent), ra)
+}
+
+func (r daemonRules) RemoveRule(ctx context.Context, t migrate.Target, permanent bool, rule string) error {
+	ra, err := parseRule(rule)
+	if err != nil {
+		return err
+	}
+	return r.d.remove(ctx, migrateTarget(t, permanent), ra)
+}
