@@ -3,10 +3,10 @@ package engine
 import (
 	"context"
 	"errors"
-	"time"
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/firewalld-mssclamp/mssclamp/backend"
 	"github.com/firewalld-mssclamp/mssclamp/richrule"
