@@ -45,11 +45,13 @@ type Result struct {
 	Notes []string `json:"notes,omitempty"`
 }
 
-// Limits of the link MTU: RFC 791's smallest IPv4 MTU, and the largest
-// IPv4 total length.
+// Limits of the link MTU: RFC 791's smallest IPv4 MTU, and Linux's largest
+// (loopback's 65536). A packet is never longer than the IP total length
+// allows (65535), whatever the link takes.
 const (
 	MinLinkMTU = 68
-	MaxLinkMTU = 65535
+	MaxLinkMTU = 65536
+	maxPacket  = 65535
 )
 
 // ErrTooSmall means the headers do not fit into the MTU.
@@ -76,7 +78,7 @@ func Compute(r Request) (*Result, error) {
 		Conservative: r.Conservative,
 		Overhead:     overhead(r.Encap),
 	}
-	res.InnerMTU = r.LinkMTU - sum(res.Overhead)
+	res.InnerMTU = min(r.LinkMTU, maxPacket) - sum(res.Overhead)
 	res.Headers = headers(r.Family, r.Encap.Kind == None, r.Conservative)
 	res.MSS = res.InnerMTU - sum(res.Headers)
 	if res.MSS <= 0 {

@@ -204,8 +204,8 @@ func TestComputeErrors(t *testing.T) {
 		req  Request
 		err  string
 	}{
-		{"MTU below 68", Request{LinkMTU: 67, Family: IPv4}, "want 68..65535"},
-		{"MTU above 65535", Request{LinkMTU: 65536, Family: IPv4}, "want 68..65535"},
+		{"MTU below 68", Request{LinkMTU: 67, Family: IPv4}, "want 68..65536"},
+		{"MTU above 65536", Request{LinkMTU: 65537, Family: IPv4}, "want 68..65536"},
 		{"no family", Request{LinkMTU: 1500}, `family ""`},
 		{"IPv6 through ipip over IPv4", Request{LinkMTU: 1500, Encap: ipip, Family: IPv6}, "cannot carry ipv6"},
 		{"IPv4 through 6in4", Request{LinkMTU: 1500, Encap: sit, Family: IPv4}, "cannot carry ipv4"},
@@ -283,5 +283,17 @@ func golden(t *testing.T, name, got string) {
 	}
 	if string(want) != got {
 		t.Errorf("%s differs (go test ./mss -update rewrites it); got:\n%s", name, got)
+	}
+}
+
+// TestLoopbackMTU: loopback's MTU (65536) is more than an IP packet can be;
+// the packet, not the link, is the limit.
+func TestLoopbackMTU(t *testing.T) {
+	res, err := Compute(Request{LinkMTU: 65536, Family: IPv4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.MSS != 65535-40 {
+		t.Errorf("MSS over loopback = %d, want %d", res.MSS, 65535-40)
 	}
 }
