@@ -31,7 +31,7 @@ func Compile(in *Input) (*Ruleset, error) {
 // Compiler is not safe for concurrent use.
 type Compiler struct {
 	scopes   map[Scope]*scopeMemo
-	clamps   map[Scope]map[*richrule.Rule]*Clamp
+	clamps   map[Scope]map[*richrule.Rule]*ruleMemo
 	chains   map[*Clamp]*Chain // a single rule's chain
 	bindings *bindMemo
 }
@@ -56,9 +56,9 @@ func (cc *Compiler) Compile(in *Input) (*Ruleset, error) {
 		memo:      cc.scopes,
 		next:      map[Scope]*scopeMemo{},
 		clampMemo: cc.clamps,
-		clampNext: map[Scope]map[*richrule.Rule]*Clamp{},
+		clampNext: map[Scope]map[*richrule.Rule]*ruleMemo{},
 		chainMemo: cc.chains,
-		chainNext: map[*Clamp]*Chain{},
+		chainNext: make(map[*Clamp]*Chain, len(cc.chains)),
 		bindMemo:  cc.bindings,
 	}
 	defer func() {
@@ -117,7 +117,7 @@ type compiler struct {
 	used       map[string]*IPSet    // ipsets the scope being compiled uses
 	created    []*Chain             // chains made by this call, in order
 
-	clampMemo, clampNext map[Scope]map[*richrule.Rule]*Clamp
+	clampMemo, clampNext map[Scope]map[*richrule.Rule]*ruleMemo
 	chainMemo, chainNext map[*Clamp]*Chain
 	bindMemo             *bindMemo
 

@@ -155,12 +155,13 @@ func (c *compiler) compileScope(s Scope, rules []*richrule.Rule, p *Policy) (str
 				return "", &RuleError{Scope: s, Rule: r.String(), Err: err}
 			}
 		}
-		clamp := c.clamp(s, r)
+		rm := c.ruleMemo(s, r)
+		clamp := rm.clamp
 		if seen[clamp.ID] {
 			continue
 		}
 		seen[clamp.ID] = true
-		if key, rng, ok := singleAddress(r); ok {
+		if key, rng, ok := rm.key, rm.rng, rm.keyed; ok {
 			keyed[key] = append(keyed[key], labelled[*Clamp]{r: rng, label: clamp, rank: i})
 			continue
 		}
@@ -182,20 +183,29 @@ func (c *compiler) compileScope(s Scope, rules []*richrule.Rule, p *Policy) (str
 	return c.chain(prefix+s.Name, linear), nil
 }
 
-// clamp makes a rule's Clamp, or takes it from the last call: its ID is a
-// hash and its text a print, both worth keeping with thousands of rules.
-func (c *compiler) clamp(s Scope, r *richrule.Rule) *Clamp {
-	cl, ok := c.clampMemo[s][r]
+// ruleMemo is what a rule compiles to on its own: its Clamp (an ID is a
+// hash, its text a print) and whether it is scoped to one address.
+type ruleMemo struct {
+	clamp *Clamp
+	key   DispatchKey
+	rng   Range
+	keyed bool
+}
+
+// ruleMemo compiles a rule on its own, or takes it from the last call.
+func (c *compiler) ruleMemo(s Scope, r *richrule.Rule) *ruleMemo {
+	m, ok := c.clampMemo[s][r]
 	if !ok {
-		cl = &Clamp{ID: RuleID(s, r), Scope: s, Rule: r.String(), MSS: r.Clamp().Value, Log: logOf(r.Log)}
+		m = &ruleMemo{clamp: &Clamp{ID: RuleID(s, r), Scope: s, Rule: r.String(), MSS: r.Clamp().Value, Log: logOf(r.Log)}}
+		m.key, m.rng, m.keyed = singleAddress(r)
 	}
 	next := c.clampNext[s]
 	if next == nil {
-		next = map[*richrule.Rule]*Clamp{}
+		next = make(map[*richrule.Rule]*ruleMemo, len(c.clampMemo[s])+1)
 		c.clampNext[s] = next
 	}
-	next[r] = cl
-	return cl
+	next[r] = m
+	return m
 }
 
 // singleAddress recognises a rule scoped by exactly one plain source or

@@ -75,12 +75,14 @@ type builder struct {
 	chains map[string]*backend.Chain
 	sets   map[string]*backend.Set
 	hooks  map[string]map[backend.Hook]bool // hooks each chain is reachable from
+	reach  map[string]*[2]bool              // families whose packets can enter each chain
 	names  map[string]string                // neutral name -> kernel name, once known
 	rules  map[string]*[2][]rule            // rendered rules per family, once known
 	extra  map[string]*[2][]*chain          // per family, the chains a chain's trees add
 	busy   map[string]bool                  // chains being named: a loop if met again
 	shape  shape                            // which lookups become trees (tree.go)
-	// setUse names, per family, the first rule using each ipset.
+	// setUse names, per family, the first rule using each ipset among the
+	// chains that family's table holds.
 	setUse [2]map[string]string
 }
 
@@ -95,6 +97,7 @@ func buildShaped(rs *backend.Ruleset, sh shape) ([2]*table, [2]map[string]string
 		chains: map[string]*backend.Chain{},
 		sets:   map[string]*backend.Set{},
 		hooks:  map[string]map[backend.Hook]bool{},
+		reach:  map[string]*[2]bool{},
 		names:  map[string]string{},
 		rules:  map[string]*[2][]rule{},
 		extra:  map[string]*[2][]*chain{},
@@ -115,6 +118,9 @@ func buildShaped(rs *backend.Ruleset, sh shape) ([2]*table, [2]map[string]string
 		t := &table{}
 		owner := map[string]string{}
 		for _, ch := range rs.Chains {
+			if !b.reach[ch.Name][f] {
+				continue
+			}
 			name := b.names[ch.Name]
 			t.chains = append(t.chains, &chain{name: name, origin: "chain " + ch.Name, rules: b.rules[ch.Name][f]})
 			t.chains = append(t.chains, b.extra[ch.Name][f]...)
@@ -183,7 +189,56 @@ func (b *builder) index(rs *backend.Ruleset) error {
 			}
 		}
 	}
+	b.indexFamilies(rs)
 	return nil
+}
+
+// indexFamilies works out which families' packets can enter each chain: a
+// base chain sees both, and so does a chain no rule leads to (nothing
+// narrows it); a rule passes on the families it applies to (its Family,
+// addresses, sets and lookup key), so a chain reached only through IPv4
+// rules or IPv4 lookups is entered by IPv4 packets only, and exists only in
+// iptables. A rule whose families are in error passes on none: rendering
+// it reports the error, with the rule's name.
+func (b *builder) indexFamilies(rs *backend.Ruleset) {
+	var queue []string
+	entered := map[string]bool{}
+	for _, ch := range rs.Chains {
+		b.reach[ch.Name] = &[2]bool{}
+		for _, r := range ch.Rules {
+			for _, t := range targets(r) {
+				entered[t] = true
+			}
+		}
+	}
+	for _, ch := range rs.Chains {
+		if ch.Hook != backend.HookNone || !entered[ch.Name] {
+			*b.reach[ch.Name] = [2]bool{true, true}
+			queue = append(queue, ch.Name)
+		}
+	}
+	for len(queue) > 0 {
+		from := queue[0]
+		queue = queue[1:]
+		for _, r := range b.chains[from].Rules {
+			fams, err := b.families(r)
+			if err != nil {
+				continue
+			}
+			for _, t := range targets(r) {
+				grew := false
+				for _, f := range allFamilies {
+					if fams[f] && b.reach[from][f] && !b.reach[t][f] {
+						b.reach[t][f] = true
+						grew = true
+					}
+				}
+				if grew {
+					queue = append(queue, t)
+				}
+			}
+		}
+	}
 }
 
 // targets lists the chains a rule can continue in.

@@ -157,6 +157,35 @@ func cases() []rulesetCase {
 			{Name: "zöne-ü", Rules: []*backend.Rule{{Clamp: clampOf(zone("zöne-ü"), `rule tcp-mss-clamp value="1100"`, 1100, nil)}}},
 			{Name: "zone_averyveryverylongzonenamethatgoesonandon_and_on_1234567891"},
 		}}},
+		// Each chain exists in the tables of the families that reach it:
+		// v4 and v4lookup in iptables only, v6 in ip6tables only, shared
+		// (reached by IPv6 rules and an IPv4 lookup) in both, never in
+		// neither. The ipset absent6, which no kernel table holds, is used
+		// only in a chain ip6tables does not reach.
+		{name: "families", kernelOK: true, rs: &backend.Ruleset{
+			Sets: []*backend.Set{{Name: "absent6", Family: backend.FamilyIPv6}},
+			Chains: []*backend.Chain{
+				{Name: "forward", Hook: backend.HookForward, Rules: []*backend.Rule{
+					{Family: backend.FamilyIPv4, Matches: []backend.Match{syn()}, Jump: "v4"},
+					{Matches: []backend.Match{{Kind: backend.MatchSrcAddr, Prefix: pfx("fd00::/64")}}, Jump: "v6"},
+					{Dispatch: &backend.Dispatch{Key: backend.KeySrcAddr4, Elements: []backend.Element{{Range: rng("10.0.0.0", "10.0.0.255"), Verdict: gotoTo("v4lookup")}}}},
+				}},
+				{Name: "output", Hook: backend.HookOutput, Rules: []*backend.Rule{
+					{Family: backend.FamilyIPv6, Jump: "shared"},
+					{Dispatch: &backend.Dispatch{Key: backend.KeyDstAddr4, Elements: []backend.Element{{Range: rng("192.0.2.1", "192.0.2.1"), Verdict: jumpTo("shared")}}}},
+				}},
+				{Name: "v4", Rules: []*backend.Rule{
+					{Family: backend.FamilyIPv6, Jump: "never"},
+					{Clamp: clampOf(zone("v4"), `rule family="ipv4" tcp-mss-clamp value="1300"`, 1300, nil)},
+				}},
+				{Name: "v4lookup", Rules: []*backend.Rule{
+					{Matches: []backend.Match{{Kind: backend.MatchSrcSet, Set: "absent6"}}, Return: true},
+					{Clamp: clampOf(zone("v4lookup"), `rule family="ipv4" source address="10.0.0.0/24" tcp-mss-clamp`, richrule.PMTU, nil)},
+				}},
+				{Name: "v6", Rules: []*backend.Rule{{Clamp: clampOf(zone("v6"), `rule family="ipv6" source address="fd00::/64" tcp-mss-clamp value="1280"`, 1280, nil)}}},
+				{Name: "shared", Rules: []*backend.Rule{{Clamp: clampOf(policy("shared"), `rule tcp-mss-clamp value="1220"`, 1220, nil)}}},
+				{Name: "never", Rules: []*backend.Rule{{Clamp: clampOf(zone("never"), `rule tcp-mss-clamp value="1400"`, 1400, nil)}}},
+			}}},
 		{name: "macset", rs: &backend.Ruleset{
 			Sets: []*backend.Set{{Name: "macs", MAC: true, MACs: []string{"00:11:22:33:44:55"}}},
 			Chains: []*backend.Chain{

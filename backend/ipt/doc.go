@@ -5,7 +5,13 @@
 // # Chain layout
 //
 // Every chain of the Ruleset becomes a user chain in the mangle table of
-// both families (a chain may be empty in one of them). Its name is
+// each family whose packets can enter it: the base chains, and the chains
+// no rule leads to, in both; any other chain in the families of the rules
+// leading to it from a chain of that family (a rule's family follows from
+// its Family, addresses, ipsets and lookup key). A chain reached only
+// through IPv4-only rules or an IPv4 address lookup thus exists in iptables
+// only, and costs ip6tables nothing. A chain may still be empty in a family
+// that has it. Its name is
 //
 //	MSSCLAMP_<tag>_<hash>
 //
@@ -50,13 +56,12 @@
 //
 // # Update scheme
 //
-// Apply reads both tables (iptables-save -t mangle -c: one exec each),
-// compares them with what the Ruleset wants, and loads the difference with
-// one iptables-restore --noflush --counters per family, which commits as a
-// single transaction. Because names are content hashes, "a chain of the
-// wanted name with the wanted number of rules exists" means that chain is
-// already right: it is left alone, rules, counters and all. Otherwise the
-// script
+// Apply finds out what the tables hold of ours, compares it with what the
+// Ruleset wants, and loads the difference with one iptables-restore
+// --noflush --counters per family, which commits as a single transaction.
+// Because names are content hashes, "a chain of the wanted name with the
+// wanted number of rules exists" means that chain is already right: it is
+// left alone, rules, counters and all. Otherwise the script
 //
 //  1. declares the chains that are new (or were emptied by someone else:
 //     declaring an existing chain flushes it) and fills them;
@@ -74,13 +79,27 @@
 // ip6tables-nft 1.8.9 ignores those. Applying the same Ruleset again finds
 // nothing to do and runs no restore at all.
 //
-// The two families are two transactions. IPv4 goes first; if IPv6 then
-// fails, IPv4 is put back to the state read before (its old chains
-// re-created with their counters), so an error leaves the old ruleset. The
-// error names the object of the line the tool refused (legacy iptables
-// reports kernel refusals at COMMIT). Before loading, every ipset a rule
-// names must exist in the kernel with the table's family: firewalld creates
-// them in iptables mode; the Set elements of the Ruleset are for nftables.
+// What the tables hold is read with iptables-save -t mangle -c, both
+// families at once, except when it cannot have changed. With the nf_tables
+// variant every commit in the namespace, anyone's (firewalld's reload, an
+// iptables or nft command), moves the nftables ruleset generation; Apply
+// reads it over netlink before anything else and again after its restores,
+// and if it moved by exactly the number of restores (nobody else
+// committed), remembers the generation and the tables it loaded. While the
+// generation stays there, the next Apply plans against those tables without
+// reading the kernel; it only lists, over netlink, the rules of the few
+// chains whose counters it carries over (each chain as loaded, or it reads
+// everything after all). The legacy variant has no such generation: Apply
+// always reads. Counters and Dump always read the kernel.
+//
+// The two families are two transactions on different tables, run at once.
+// If one fails, the other, if it changed, is put back to the state it
+// planned from (its old chains re-created with their counters), so an error
+// leaves the old ruleset. The error names the object of the line the tool
+// refused (legacy iptables reports kernel refusals at COMMIT). Before
+// loading, every ipset a rule of a chain in the table names must exist in
+// the kernel with the table's family: firewalld creates them in iptables
+// mode; the Set elements of the Ruleset are for nftables.
 //
 // Flush deletes our jumps and chains the same way, one transaction per
 // family. Dump lists our chains, jumps and rules with counters, in
@@ -95,6 +114,7 @@
 // consistent snapshot of every chain with counters where go-iptables takes
 // one exec per chain, and every change must go through iptables-restore to
 // be atomic. WithNetNS runs each tool on a locked OS thread switched into
-// the given network namespace (the child inherits the thread's namespace);
-// without it the tools run in the caller's namespace.
+// the given network namespace (the child inherits the thread's namespace),
+// and opens the netlink socket that reads the generation there; without it
+// the tools and the socket work in the caller's namespace.
 package ipt

@@ -23,6 +23,7 @@ type Backend struct {
 	run   runner
 	tools *tools
 	mu    sync.Mutex // one Apply or Flush at a time
+	held  *held      // what our last Apply left, while nobody commits; nil: read the kernel
 }
 
 var _ backend.Backend = (*Backend)(nil)
@@ -78,8 +79,8 @@ func Render(rs *backend.Ruleset) (string, error) {
 }
 
 // Apply makes the mangle tables hold rs and nothing else of ours. Each
-// family changes in one iptables-restore transaction; if the IPv6 one fails
-// after the IPv4 one succeeded, IPv4 is put back as it was.
+// family changes in one iptables-restore transaction, both at once; if one
+// fails after the other succeeded, the other is put back as it was.
 func (b *Backend) Apply(ctx context.Context, rs *backend.Ruleset) error {
 	if rs == nil {
 		rs = &backend.Ruleset{}
@@ -93,30 +94,79 @@ func (b *Backend) Apply(ctx context.Context, rs *backend.Ruleset) error {
 	if err := b.checkSets(ctx, setUse); err != nil {
 		return err
 	}
-	var cur [2]*table
+	w := b.watch()
+	defer w.close()
+	cur, err := b.current(ctx, w, want)
+	if err != nil {
+		return err
+	}
+	var scripts [2][]line
+	commits := 0
 	for _, f := range allFamilies {
-		if cur[f], err = b.read(ctx, f); err != nil {
+		if scripts[f] = plan(cur[f], want[f]); scripts[f] != nil {
+			commits++
+		}
+	}
+	b.held = nil
+	if commits > 0 {
+		if err := b.load(ctx, cur, scripts); err != nil {
 			return err
 		}
 	}
-	changed := false
-	for _, f := range allFamilies {
-		lines := plan(cur[f], want[f])
-		if lines == nil {
-			continue
-		}
-		if err := b.restore(ctx, f, lines); err != nil {
-			if changed {
-				err = errors.Join(err, b.rollback(ctx, ipv4, cur[ipv4]))
-			}
-			return err
-		}
-		changed = true
-	}
+	b.held = w.heldAfter(want, commits)
 	return nil
 }
 
-// rollback puts one family's table back to what was read before Apply. It
+// load runs both families' scripts at once: they are transactions on
+// different tables, and most of each is the tool starting, reading what it
+// needs and waiting for the kernel, which overlap. If one fails, the other,
+// if it changed anything, is put back to cur.
+func (b *Backend) load(ctx context.Context, cur [2]*table, scripts [2][]line) error {
+	var errs [2]error
+	each(func(f family) {
+		if scripts[f] != nil {
+			errs[f] = b.restore(ctx, f, scripts[f])
+		}
+	})
+	var out []error
+	for _, f := range allFamilies {
+		if errs[f] == nil {
+			continue
+		}
+		out = append(out, errs[f])
+		other := ipv4
+		if f == ipv4 {
+			other = ipv6
+		}
+		if scripts[other] != nil && errs[other] == nil {
+			out = append(out, b.rollback(ctx, other, cur[other]))
+		}
+	}
+	return errors.Join(out...)
+}
+
+// each runs fn for both families at once.
+func each(fn func(f family)) {
+	var wg sync.WaitGroup
+	for _, f := range allFamilies {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			fn(f)
+		}()
+	}
+	wg.Wait()
+}
+
+// readBoth reads both families' tables at once.
+func (b *Backend) readBoth(ctx context.Context) ([2]*table, error) {
+	var t [2]*table
+	var errs [2]error
+	each(func(f family) { t[f], errs[f] = b.read(ctx, f) })
+	return t, errors.Join(errs[:]...)
+}
+
+// rollback puts one family's table back to what it held before Apply. It
 // runs even when ctx is done: the half-applied state must not stay.
 func (b *Backend) rollback(ctx context.Context, f family, old *table) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rollbackTimeout)
@@ -137,28 +187,30 @@ func (b *Backend) rollback(ctx context.Context, f family, old *table) error {
 func (b *Backend) Flush(ctx context.Context) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	var errs []error
-	for _, f := range allFamilies {
+	b.held = nil
+	var errs [2]error
+	each(func(f family) {
 		cur, err := b.read(ctx, f)
 		if err == nil {
 			if lines := plan(cur, &table{}); lines != nil {
 				err = b.restore(ctx, f, lines)
 			}
 		}
-		errs = append(errs, err)
-	}
-	return errors.Join(errs...)
+		errs[f] = err
+	})
+	return errors.Join(errs[:]...)
 }
 
 // Dump lists, per family, our chains, the jumps to them and their rules, in
 // iptables-save -c form: "[packets:bytes] -A CHAIN ...".
 func (b *Backend) Dump(ctx context.Context) (string, error) {
+	tables, err := b.readBoth(ctx)
+	if err != nil {
+		return "", err
+	}
 	var sb strings.Builder
 	for _, f := range allFamilies {
-		t, err := b.read(ctx, f)
-		if err != nil {
-			return "", err
-		}
+		t := tables[f]
 		fmt.Fprintf(&sb, "# %s: table %s\n", families[f].name, Table)
 		for _, c := range t.chains {
 			sb.WriteString(":" + c.name + " - [0:0]\n")
@@ -183,14 +235,14 @@ func counterText(c *backend.Counter) string {
 }
 
 // Counters sums the TCPMSS rules' counters per clamp rule ID, over every
-// chain and both families.
+// chain and both families. Like Dump, it always reads the kernel.
 func (b *Backend) Counters(ctx context.Context) (map[string]backend.Counter, error) {
+	tables, err := b.readBoth(ctx)
+	if err != nil {
+		return nil, err
+	}
 	out := map[string]backend.Counter{}
-	for _, f := range allFamilies {
-		t, err := b.read(ctx, f)
-		if err != nil {
-			return nil, err
-		}
+	for _, t := range tables {
 		for _, c := range t.chains {
 			for _, r := range c.rules {
 				if r.clamp && r.id != "" && r.counter != nil {

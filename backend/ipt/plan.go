@@ -29,24 +29,7 @@ type line struct {
 // stays untouched with its counters. A clamp or log rule rebuilt with the
 // same text as a rule being replaced inherits that rule's counters.
 func plan(cur, want *table) []line {
-	have := map[string]*chain{}
-	for _, c := range cur.chains {
-		have[c.name] = c
-	}
-	wanted, rebuilt := map[string]bool{}, map[string]bool{}
-	var build, drop []*chain
-	for _, c := range want.chains {
-		wanted[c.name] = true
-		if old, ok := have[c.name]; !ok || len(old.rules) != len(c.rules) {
-			build = append(build, c)
-			rebuilt[c.name] = true
-		}
-	}
-	for _, c := range cur.chains {
-		if !wanted[c.name] {
-			drop = append(drop, c)
-		}
-	}
+	build, drop, gone := changes(cur, want)
 	jumps := planJumps(cur.jumps, want.jumps)
 	if len(build) == 0 && len(drop) == 0 && len(jumps) == 0 {
 		return nil
@@ -54,10 +37,7 @@ func plan(cur, want *table) []line {
 
 	// Counters of the rules about to go, by rule text, oldest first.
 	carry := map[string][]backend.Counter{}
-	for _, c := range cur.chains {
-		if wanted[c.name] && !rebuilt[c.name] {
-			continue
-		}
+	for _, c := range gone {
 		for _, r := range c.rules {
 			if r.id != "" && r.counter != nil {
 				carry[r.spec] = append(carry[r.spec], *r.counter)
@@ -92,6 +72,58 @@ func plan(cur, want *table) []line {
 		out = append(out, line{text: "-X " + c.name, origin: "old " + c.origin})
 	}
 	return append(out, line{text: "COMMIT", origin: "the commit of table " + Table})
+}
+
+// changes compares cur with want: the wanted chains to build (new, or held
+// with another number of rules), the chains of cur to drop, and the chains
+// of cur whose rules go (dropped or rebuilt), in cur's order.
+func changes(cur, want *table) (build, drop, gone []*chain) {
+	have := map[string]*chain{}
+	for _, c := range cur.chains {
+		have[c.name] = c
+	}
+	wanted, rebuilt := map[string]bool{}, map[string]bool{}
+	for _, c := range want.chains {
+		wanted[c.name] = true
+		if old, ok := have[c.name]; !ok || len(old.rules) != len(c.rules) {
+			build = append(build, c)
+			rebuilt[c.name] = true
+		}
+	}
+	for _, c := range cur.chains {
+		if !wanted[c.name] {
+			drop = append(drop, c)
+		}
+		if !wanted[c.name] || rebuilt[c.name] {
+			gone = append(gone, c)
+		}
+	}
+	return build, drop, gone
+}
+
+// carrySources lists the chains of cur whose counters plan would carry
+// over to want: those whose rules go and hold a counted rule (one with a
+// clamp ID) with the text of a rule being built.
+func carrySources(cur, want *table) []*chain {
+	build, _, gone := changes(cur, want)
+	needed := map[string]bool{}
+	for _, c := range build {
+		for _, r := range c.rules {
+			if r.id != "" && r.counter == nil {
+				needed[r.spec] = true
+			}
+		}
+	}
+	var out []*chain
+	for _, c := range gone {
+		for _, r := range c.rules {
+			if r.id != "" && needed[r.spec] {
+				out = append(out, c)
+				break
+			}
+		}
+	}
+	return out
 }
 
 // planJumps replaces, per built-in chain, our jumps when they are not

@@ -95,14 +95,14 @@ func TestChainNames(t *testing.T) {
 			}
 			seen[c.name] = true
 		}
-		// The chains of the Ruleset are in both tables under one name; the
-		// chains of lookup trees only in their family's.
+		// A chain of the Ruleset has one name in the tables that hold it;
+		// the chains of lookup trees are only in their family's.
 		byOrigin := map[string]string{}
 		for _, c := range want[ipv4].chains {
 			byOrigin[c.origin] = c.name
 		}
 		for _, c := range want[ipv6].chains {
-			if v4 := byOrigin[c.origin]; strings.HasPrefix(c.origin, "chain ") && v4 != c.name {
+			if v4, ok := byOrigin[c.origin]; ok && strings.HasPrefix(c.origin, "chain ") && v4 != c.name {
 				t.Errorf("%s: %s has different names per family", tc.name, c.origin)
 			}
 		}
@@ -243,5 +243,38 @@ func TestQuoteRoundTrip(t *testing.T) {
 	}
 	if quote("abc_-9") != "abc_-9" || quote("a b") != `"a b"` {
 		t.Errorf("quote does not follow iptables-save")
+	}
+}
+
+// A chain is in the tables of the families that can reach it, and only
+// those tables' ipsets must exist.
+func TestFamilies(t *testing.T) {
+	var rs *backend.Ruleset
+	for _, tc := range cases() {
+		if tc.name == "families" {
+			rs = tc.rs
+		}
+	}
+	want, setUse, err := build(rs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for f, chains := range [2]string{
+		"chain forward, chain output, chain v4, chain v4lookup, chain shared",
+		"chain forward, chain output, chain v6, chain shared",
+	} {
+		var got []string
+		for _, c := range want[f].chains {
+			got = append(got, c.origin)
+		}
+		if strings.Join(got, ", ") != chains {
+			t.Errorf("%s holds %s, want %s", families[f].name, strings.Join(got, ", "), chains)
+		}
+		if len(want[f].jumps) != 2 {
+			t.Errorf("%s: %d jumps from built-in chains, want 2", families[f].name, len(want[f].jumps))
+		}
+		if len(setUse[f]) != 0 {
+			t.Errorf("%s: ipsets to check %v, want none", families[f].name, setUse[f])
+		}
 	}
 }

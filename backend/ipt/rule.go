@@ -84,7 +84,7 @@ func (b *builder) rule(ch *backend.Chain, i int, r *backend.Rule) ([2][]rule, er
 			if err := b.match(&s, m, hooks); err != nil {
 				return fail(err)
 			}
-			if m.Kind == backend.MatchSrcSet || m.Kind == backend.MatchDstSet {
+			if (m.Kind == backend.MatchSrcSet || m.Kind == backend.MatchDstSet) && b.reach[ch.Name][f] {
 				if _, seen := b.setUse[f][m.Set]; !seen {
 					b.setUse[f][m.Set] = origin
 				}

@@ -236,8 +236,9 @@ func TestSystemFailingApply(t *testing.T) {
 			})
 
 			// ip6tables refuses to delete a chain of ours that a foreign rule
-			// uses: the IPv4 half, already committed, must be put back.
-			t.Run("ip6tables fails after iptables", func(t *testing.T) {
+			// uses: the IPv4 half, committed at the same time, must be put
+			// back.
+			t.Run("ip6tables fails, iptables succeeds", func(t *testing.T) {
 				old := ""
 				for _, l := range strings.Split(before[ipv6], "\n") {
 					if strings.HasPrefix(l, ":"+ChainPrefix+"zone_pub") {
@@ -263,6 +264,36 @@ func TestSystemFailingApply(t *testing.T) {
 					t.Fatal(err)
 				}
 				e.check(t, "", basicRuleset(1400))
+			})
+
+			// The same the other way round.
+			t.Run("iptables fails, ip6tables succeeds", func(t *testing.T) {
+				before = [2]string{e.save(t, ipv4), e.save(t, ipv6)}
+				old := ""
+				for _, l := range strings.Split(before[ipv4], "\n") {
+					if strings.HasPrefix(l, ":"+ChainPrefix+"zone_pub") {
+						old = strings.Fields(l[1:])[0]
+					}
+				}
+				pin := "*mangle\n-A FOREIGN -p tcp -j " + old + "\nCOMMIT\n"
+				if res := e.b.run.run(ctx, e.b.tools.restore[ipv4], []string{"--noflush"}, pin); res.err != nil {
+					t.Fatalf("%v: %s", res.err, res.stderr)
+				}
+				before[ipv4] = e.save(t, ipv4)
+				err := e.b.Apply(ctx, basicRuleset(1500))
+				if err == nil || !strings.Contains(err.Error(), "iptables-restore") || strings.Contains(err.Error(), "ip6tables-restore") {
+					t.Fatalf("Apply = %v, want iptables-restore, and only it, to fail", err)
+				}
+				t.Logf("Apply: %v", err)
+				unchanged(t)
+				unpin := "*mangle\n-D FOREIGN -p tcp -j " + old + "\nCOMMIT\n"
+				if res := e.b.run.run(ctx, e.b.tools.restore[ipv4], []string{"--noflush"}, unpin); res.err != nil {
+					t.Fatalf("%v: %s", res.err, res.stderr)
+				}
+				if err := e.b.Apply(ctx, basicRuleset(1500)); err != nil {
+					t.Fatal(err)
+				}
+				e.check(t, "", basicRuleset(1500))
 			})
 		})
 	}

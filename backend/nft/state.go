@@ -268,8 +268,16 @@ func elemDiff(old, new *setPlan) (setChange, error) {
 	return setChange{sp: new, del: de, add: ae}, nil
 }
 
-// missing lists the values of a that b lacks, in a's order.
+// missing lists the values of a that b lacks, in a's order. Elements come
+// sorted and a change usually touches a few in the middle, so the common
+// head and tail are skipped before anything is hashed.
 func missing[T comparable](a, b []T) []T {
+	for len(a) > 0 && len(b) > 0 && a[0] == b[0] {
+		a, b = a[1:], b[1:]
+	}
+	for len(a) > 0 && len(b) > 0 && a[len(a)-1] == b[len(b)-1] {
+		a, b = a[:len(a)-1], b[:len(b)-1]
+	}
 	if len(a) == 0 {
 		return nil
 	}
