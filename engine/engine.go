@@ -57,6 +57,7 @@ type Engine struct {
 	broken    map[backend.Scope]*store.FileError // permanent files that did not load
 	excluded  map[string]string                  // rule ID -> why the kernel does not hold it
 	compiler  backend.Compiler                   // remembers unchanged zones between changes
+	waiting   map[backend.Scope]bool             // scopes with rules the environment lacks, as last logged
 	events    []func()                           // listener calls queued under the lock
 }
 
@@ -129,10 +130,7 @@ func (e *Engine) Resync(ctx context.Context) error {
 func (e *Engine) Mode() string {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.env == nil {
-		return "standalone"
-	}
-	return e.env.Name()
+	return e.envName()
 }
 
 // Shutdown stops timers and, when cleanup is set (firewalld's CleanupOnExit),
@@ -179,6 +177,7 @@ func (e *Engine) emit(ev func(l Listener)) {
 func (e *Engine) refreshTopology(ctx context.Context) error {
 	if e.env == nil {
 		e.topo = standaloneTopology(e.permanent)
+		e.noteWaiting()
 		return nil
 	}
 	topo, err := e.env.Topology(ctx)
@@ -186,7 +185,38 @@ func (e *Engine) refreshTopology(ctx context.Context) error {
 		return fmt.Errorf("reading zones from %s: %w", e.env.Name(), err)
 	}
 	e.topo = topo
+	e.noteWaiting()
 	return nil
+}
+
+// noteWaiting logs the scopes whose rules the kernel cannot hold because
+// the environment has no such zone or policy (yet): they apply as soon as
+// it does.
+func (e *Engine) noteWaiting() {
+	known := map[backend.Scope]bool{}
+	for _, z := range e.topo.Zones {
+		known[backend.Scope{Name: z.Name}] = true
+	}
+	for _, p := range e.topo.Policies {
+		known[backend.Scope{Policy: true, Name: p.Name}] = true
+	}
+	waiting := map[backend.Scope]bool{}
+	for s, list := range e.runtime {
+		if !known[s] {
+			waiting[s] = true
+			if !e.waiting[s] {
+				e.log.Warn("rules wait for a zone or policy that does not exist", "scope", s.String(), "rules", len(list), "env", e.envName())
+			}
+		}
+	}
+	e.waiting = waiting
+}
+
+func (e *Engine) envName() string {
+	if e.env == nil {
+		return "standalone"
+	}
+	return e.env.Name()
 }
 
 // apply compiles the desired state and makes the kernel hold it. A rule the
