@@ -40,4 +40,4 @@ bench:
 	$(GO) test -run '^$$' -benchmem -benchtime 1x -bench '^Benchmark($(SYSTEM))$$' ./...
 
 fuzz:
-	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./richrule
+	$(GO) test -run '^$$' -timeout 0 -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./richrule
