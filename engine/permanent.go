@@ -182,18 +182,7 @@ func (e *Engine) permanentScope(t Target) (backend.Scope, error) {
 
 // resolvePermanent is resolve for permanent changes.
 func (e *Engine) resolvePermanent(t Target, text string) (backend.Scope, *richrule.Rule, error) {
-	s, err := e.permanentScope(t)
-	if err != nil {
-		return s, nil, err
-	}
-	rule, err := parseClamp(text)
-	if err != nil {
-		return s, nil, err
-	}
-	if err := e.checkPolicyRule(s, rule); err != nil {
-		return s, nil, err
-	}
-	return s, rule, nil
+	return e.resolveIn(e.permanentScope, t, text)
 }
 
 // savePermanent changes one scope's permanent rules through edit and writes

@@ -180,7 +180,13 @@ func (e *Engine) expire(s backend.Scope, en *entry) {
 
 // resolve parses a rule for a target, checking it is ours and may go there.
 func (e *Engine) resolve(t Target, text string) (backend.Scope, *richrule.Rule, error) {
-	s, err := e.scope(t)
+	return e.resolveIn(e.scope, t, text)
+}
+
+// resolveIn is resolve with the way the target's scope is found: the
+// runtime's zones and policies, or (permanentScope) the permanent ones too.
+func (e *Engine) resolveIn(scope func(Target) (backend.Scope, error), t Target, text string) (backend.Scope, *richrule.Rule, error) {
+	s, err := scope(t)
 	if err != nil {
 		return s, nil, err
 	}
