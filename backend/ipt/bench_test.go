@@ -63,37 +63,33 @@ func benchmarkApply(b *testing.B, n int) {
 // BenchmarkReapply100OneChanged switches between two sets of 100 clamp
 // rules that differ in one rule.
 func BenchmarkReapply100OneChanged(b *testing.B) {
+	benchmarkSwitch(b, func(testing.TB) []*backend.Ruleset {
+		return []*backend.Ruleset{manyClamps(100, -1), manyClamps(100, 50)}
+	})
+}
+
+// BenchmarkReapply100Unchanged applies what the kernel already holds.
+func BenchmarkReapply100Unchanged(b *testing.B) {
+	benchmarkSwitch(b, func(testing.TB) []*backend.Ruleset {
+		return []*backend.Ruleset{manyClamps(100, -1)}
+	})
+}
+
+// benchmarkSwitch applies the rulesets in turn, in each variant, after the
+// first is in the kernel: with one ruleset, the no-op Apply.
+func benchmarkSwitch(b *testing.B, rulesets func(testing.TB) []*backend.Ruleset) {
 	for _, mode := range modes {
 		b.Run(mode, func(b *testing.B) {
 			e := newSysEnv(b, mode)
 			ctx := context.Background()
-			sets := []*backend.Ruleset{manyClamps(100, -1), manyClamps(100, 50)}
+			sets := rulesets(b)
 			if err := e.b.Apply(ctx, sets[0]); err != nil {
 				b.Fatal(err)
 			}
 			i := 0
 			for b.Loop() {
 				i++
-				if err := e.b.Apply(ctx, sets[i%2]); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
-	}
-}
-
-// BenchmarkReapply100Unchanged applies what the kernel already holds.
-func BenchmarkReapply100Unchanged(b *testing.B) {
-	for _, mode := range modes {
-		b.Run(mode, func(b *testing.B) {
-			e := newSysEnv(b, mode)
-			ctx := context.Background()
-			rs := manyClamps(100, -1)
-			if err := e.b.Apply(ctx, rs); err != nil {
-				b.Fatal(err)
-			}
-			for b.Loop() {
-				if err := e.b.Apply(ctx, rs); err != nil {
+				if err := e.b.Apply(ctx, sets[i%len(sets)]); err != nil {
 					b.Fatal(err)
 				}
 			}

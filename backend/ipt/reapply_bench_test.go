@@ -69,44 +69,18 @@ func compiled(tb testing.TB, changed int) *backend.Ruleset {
 // BenchmarkReapply1000Unchanged applies the 1,000 compiled rules the kernel
 // already holds: the daemon's no-op Apply.
 func BenchmarkReapply1000Unchanged(b *testing.B) {
-	for _, mode := range modes {
-		b.Run(mode, func(b *testing.B) {
-			e := newSysEnv(b, mode)
-			ctx := context.Background()
-			rs := compiled(b, -1)
-			if err := e.b.Apply(ctx, rs); err != nil {
-				b.Fatal(err)
-			}
-			for b.Loop() {
-				if err := e.b.Apply(ctx, rs); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
-	}
+	benchmarkSwitch(b, func(tb testing.TB) []*backend.Ruleset {
+		return []*backend.Ruleset{compiled(tb, -1)}
+	})
 }
 
 // BenchmarkReapply1000OneChanged switches between two compiled sets of
 // 1,000 rules that differ in the value of one IPv4 source-scoped rule: the
 // daemon's runtime change.
 func BenchmarkReapply1000OneChanged(b *testing.B) {
-	for _, mode := range modes {
-		b.Run(mode, func(b *testing.B) {
-			e := newSysEnv(b, mode)
-			ctx := context.Background()
-			sets := []*backend.Ruleset{compiled(b, -1), compiled(b, 105)}
-			if err := e.b.Apply(ctx, sets[0]); err != nil {
-				b.Fatal(err)
-			}
-			i := 0
-			for b.Loop() {
-				i++
-				if err := e.b.Apply(ctx, sets[i%2]); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
-	}
+	benchmarkSwitch(b, func(tb testing.TB) []*backend.Ruleset {
+		return []*backend.Ruleset{compiled(tb, -1), compiled(tb, 105)}
+	})
 }
 
 // BenchmarkRecovery1000: the 1,000 compiled rules are in the kernel, then
