@@ -195,34 +195,31 @@ func (e *Engine) savePermanent(s backend.Scope, edit func([]*richrule.Rule) ([]*
 	if s.Policy {
 		p := e.permanentPolicy(s.Name)
 		if p == nil {
-			p = &store.Policy{Name: s.Name, Priority: -1}
+			p = &store.Policy{Name: s.Name, Priority: store.DefaultPriority}
 		}
-		rules, err := edit(slices.Clone(p.Rules))
-		if err != nil {
-			return err
-		}
-		next := *p
-		next.Rules = rules
-		if err := e.store.SavePolicy(&next); err != nil {
-			return errorf(richrule.CommandFailed, "%v", err)
-		}
-		e.setPermanentPolicy(&next)
-		return nil
+		return saveEdited(p, func(p *store.Policy) *[]*richrule.Rule { return &p.Rules }, edit, e.store.SavePolicy, e.setPermanentPolicy)
 	}
 	z := e.permanentZone(s.Name)
 	if z == nil {
 		z = &store.Zone{Name: s.Name}
 	}
-	rules, err := edit(slices.Clone(z.Rules))
+	return saveEdited(z, func(z *store.Zone) *[]*richrule.Rule { return &z.Rules }, edit, e.store.SaveZone, e.setPermanentZone)
+}
+
+// saveEdited writes a copy of a zone or policy file with its rules edited,
+// and keeps the copy as the permanent state once it is on disk.
+func saveEdited[T any](cur *T, rules func(*T) *[]*richrule.Rule, edit func([]*richrule.Rule) ([]*richrule.Rule, error), save func(*T) error, keep func(*T)) error {
+	next := *cur
+	r := rules(&next)
+	edited, err := edit(slices.Clone(*r))
 	if err != nil {
 		return err
 	}
-	next := *z
-	next.Rules = rules
-	if err := e.store.SaveZone(&next); err != nil {
+	*r = edited
+	if err := save(&next); err != nil {
 		return errorf(richrule.CommandFailed, "%v", err)
 	}
-	e.setPermanentZone(&next)
+	keep(&next)
 	return nil
 }
 
@@ -293,23 +290,20 @@ func (e *Engine) permanentZone(name string) *store.Zone     { return findZone(e.
 func (e *Engine) permanentPolicy(name string) *store.Policy { return findPolicy(e.permanent, name) }
 
 func (e *Engine) setPermanentZone(z *store.Zone) {
-	for i, old := range e.permanent.Zones {
-		if old.Name == z.Name {
-			e.permanent.Zones[i] = z
-			return
-		}
-	}
-	e.permanent.Zones = append(e.permanent.Zones, z)
+	e.permanent.Zones = upsert(e.permanent.Zones, z, func(o *store.Zone) bool { return o.Name == z.Name })
 }
 
 func (e *Engine) setPermanentPolicy(p *store.Policy) {
-	for i, old := range e.permanent.Policies {
-		if old.Name == p.Name {
-			e.permanent.Policies[i] = p
-			return
-		}
+	e.permanent.Policies = upsert(e.permanent.Policies, p, func(o *store.Policy) bool { return o.Name == p.Name })
+}
+
+// upsert replaces the element same finds, or appends v.
+func upsert[T any](list []T, v T, same func(T) bool) []T {
+	if i := slices.IndexFunc(list, same); i >= 0 {
+		list[i] = v
+		return list
 	}
-	e.permanent.Policies = append(e.permanent.Policies, p)
+	return append(list, v)
 }
 
 func findZone(cfg *store.Config, name string) *store.Zone {
