@@ -1,6 +1,8 @@
 package dbus
 
 import (
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
+
 	"context"
 	"errors"
 	"fmt"
@@ -8,8 +10,6 @@ import (
 	"time"
 
 	godbus "github.com/godbus/dbus/v5"
-
-	"github.com/firewalld-mssclamp/mssclamp/richrule"
 )
 
 // PolkitAction is the polkit action a caller other than root needs to change
@@ -43,7 +43,7 @@ type authorizer struct {
 	log    *slog.Logger
 }
 
-// authorize returns nil or a NOT_AUTHORIZED *richrule.Error that says why.
+// authorize returns nil or a NOT_AUTHORIZED *firewalld.Error that says why.
 func (a *authorizer) authorize(ctx context.Context, sender string) error {
 	ctx, cancel := context.WithTimeout(ctx, authTimeout)
 	defer cancel()
@@ -72,7 +72,7 @@ func (a *authorizer) authorize(ctx context.Context, sender string) error {
 		why = "polkit denied " + PolkitAction
 	}
 	a.log.Info("not authorized", "sender", sender, "who", who, "reason", why)
-	return &richrule.Error{Code: richrule.NotAuthorized, Msg: who + " may not change mssclamp rules: " + why}
+	return &firewalld.Error{Code: firewalld.NotAuthorized, Msg: who + " may not change mssclamp rules: " + why}
 }
 
 // busAuthorizer asks the bus who the caller is and polkit what it may do.

@@ -1,6 +1,8 @@
 package dbus
 
 import (
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
+
 	"context"
 	"errors"
 	"log/slog"
@@ -8,8 +10,6 @@ import (
 	"testing"
 
 	godbus "github.com/godbus/dbus/v5"
-
-	"github.com/firewalld-mssclamp/mssclamp/richrule"
 )
 
 // fakeAuthorizer answers for every caller: the uid lookup gives uid or
@@ -69,8 +69,8 @@ func TestAuthorize(t *testing.T) {
 				}
 				return
 			}
-			var re *richrule.Error
-			if !errors.As(err, &re) || re.Code != richrule.NotAuthorized || !strings.Contains(err.Error(), tt.wantDeny) {
+			var re *firewalld.Error
+			if !errors.As(err, &re) || re.Code != firewalld.NotAuthorized || !strings.Contains(err.Error(), tt.wantDeny) {
 				t.Fatalf("got %v, want NOT_AUTHORIZED containing %q", err, tt.wantDeny)
 			}
 		})
@@ -114,7 +114,7 @@ func TestChangesNeedAuthorization(t *testing.T) {
 	}
 	for name, call := range changes {
 		t.Run(name, func(t *testing.T) {
-			checkErr(t, call(), richrule.NotAuthorized, "uid 65534 may not change")
+			checkErr(t, call(), firewalld.NotAuthorized, "uid 65534 may not change")
 		})
 	}
 	if calls := f.Calls(); len(calls) != 0 {

@@ -81,6 +81,6 @@
 // change before it answers the next call, so a Snapshot taken after Watch has
 // subscribed is either consistent or followed by an event.
 //
-// Errors from firewalld come back as *FirewalldError (firewalld's error code
+// Errors from firewalld come back as *firewalld.Error (firewalld's error code
 // and text); a firewalld that is not on the bus is ErrNotRunning.
 package dbus

@@ -2,12 +2,16 @@ package dbus
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 
 	godbus "github.com/godbus/dbus/v5"
 
-	"github.com/firewalld-mssclamp/mssclamp/richrule"
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
 )
+
+// This file is the one place where firewalld's error codes meet D-Bus error
+// names, both ways: what our service returns, and what firewalld sends us.
 
 // ServiceErrorPrefix starts the D-Bus error name of every error the service
 // returns; the rest is the firewalld code name, e.g.
@@ -23,13 +27,29 @@ const (
 	errPropertyReadOnly = "org.freedesktop.DBus.Error.PropertyReadOnly"
 )
 
+// D-Bus error names firewalld sends (firewall/server/dbus.py).
+const (
+	fwExceptionName     = "org.fedoraproject.FirewallD1.Exception"
+	fwNotAuthorizedName = "org.fedoraproject.FirewallD1.NotAuthorizedException"
+)
+
+// ErrNotRunning means firewalld is not on the bus (never started, stopped,
+// or gone in the middle of a call). firewall-cmd prints "FirewallD is not
+// running" and exits with NOT_RUNNING (252).
+var ErrNotRunning = errors.New("FirewallD is not running")
+
+// ErrTimeoutNotSupported is returned for a timeout on a rich rule that is
+// permanent or in a policy: firewalld supports timeouts only on runtime zone
+// rules.
+var ErrTimeoutNotSupported = errors.New("a timeout is only supported for runtime zone rules")
+
 // ErrorName is the D-Bus error name the service uses for code.
-func ErrorName(code richrule.Code) string {
+func ErrorName(code firewalld.Code) string {
 	return ServiceErrorPrefix + code.Name()
 }
 
 // serviceError is the one translation from a Go error to what a client sees.
-// An error carrying a firewalld code (a *richrule.Error anywhere in its
+// An error carrying a firewalld code (a *firewalld.Error anywhere in its
 // chain) keeps its code and text; anything else is COMMAND_FAILED, and a code
 // firewalld has no name for is UNKNOWN_ERROR, both with the error's text
 // after the code so the client's "CODE: detail" parsing still works.
@@ -37,12 +57,12 @@ func serviceError(err error) *godbus.Error {
 	if err == nil {
 		return nil
 	}
-	code := richrule.CommandFailed
-	var re *richrule.Error
+	code := firewalld.CommandFailed
+	var re *firewalld.Error
 	if errors.As(err, &re) {
 		code = re.Code
-		if _, named := richrule.CodeByName(code.Name()); !named {
-			code = richrule.UnknownError
+		if !code.Named() {
+			code = firewalld.UnknownError
 		}
 	}
 	text := err.Error()
@@ -55,4 +75,30 @@ func serviceError(err error) *godbus.Error {
 // objectError is an error about the object tree rather than the firewall.
 func objectError(name, text string) *godbus.Error {
 	return godbus.NewError(name, []any{text})
+}
+
+// mapError turns what a call to a firewalld-like service (firewalld, or
+// mssclampd) returned into ErrNotRunning, a *firewalld.Error, or err itself.
+func mapError(err error) error {
+	var de godbus.Error
+	if !errors.As(err, &de) {
+		return err
+	}
+	text := de.Name
+	if len(de.Body) > 0 {
+		if s, ok := de.Body[0].(string); ok {
+			text = s
+		}
+	}
+	switch {
+	case de.Name == fwExceptionName, strings.HasPrefix(de.Name, ServiceErrorPrefix):
+		return firewalld.Parse(text)
+	case de.Name == fwNotAuthorizedName:
+		return &firewalld.Error{Code: firewalld.NotAuthorized, Msg: text}
+	case de.Name == "org.freedesktop.DBus.Error.ServiceUnknown", de.Name == "org.freedesktop.DBus.Error.NameHasNoOwner",
+		// firewalld left the bus before answering, or hangs.
+		de.Name == "org.freedesktop.DBus.Error.NoReply":
+		return fmt.Errorf("%w (%s)", ErrNotRunning, text)
+	}
+	return err
 }

@@ -1,6 +1,8 @@
 package dbus
 
 import (
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
+
 	"context"
 	"errors"
 	"fmt"
@@ -8,21 +10,19 @@ import (
 	"testing"
 
 	godbus "github.com/godbus/dbus/v5"
-
-	"github.com/firewalld-mssclamp/mssclamp/richrule"
 )
 
 // TestServiceErrorEveryCode: every firewalld code becomes its own D-Bus
 // error name, with the engine's text unchanged as the body.
 func TestServiceErrorEveryCode(t *testing.T) {
 	n := 0
-	for c := richrule.Code(0); c < 300; c++ {
-		if _, named := richrule.CodeByName(c.Name()); !named {
+	for c := firewalld.Code(0); c < 300; c++ {
+		if _, named := firewalld.CodeByName(c.Name()); !named {
 			continue
 		}
 		n++
 		for _, msg := range []string{"", "detail: with a colon"} {
-			err := &richrule.Error{Code: c, Msg: msg}
+			err := &firewalld.Error{Code: c, Msg: msg}
 			got := serviceError(err)
 			if got.Name != "org.mssclamp.MssClamp1.Error."+c.Name() {
 				t.Errorf("%s: name %q", c.Name(), got.Name)
@@ -38,7 +38,7 @@ func TestServiceErrorEveryCode(t *testing.T) {
 }
 
 func TestServiceError(t *testing.T) {
-	parseErr := &richrule.Error{Code: richrule.InvalidRule, Msg: "535", Column: 20, Construct: "tcp-mss-clamp value"}
+	parseErr := &firewalld.Error{Code: firewalld.InvalidRule, Msg: "535", Column: 20, Construct: "tcp-mss-clamp value"}
 	tests := []struct {
 		name     string
 		err      error
@@ -46,15 +46,15 @@ func TestServiceError(t *testing.T) {
 		wantText string
 	}{
 		{"nil", nil, "", ""},
-		{"coded", &richrule.Error{Code: richrule.AlreadyEnabled, Msg: "'R' already in 'public'"},
+		{"coded", &firewalld.Error{Code: firewalld.AlreadyEnabled, Msg: "'R' already in 'public'"},
 			"org.mssclamp.MssClamp1.Error.ALREADY_ENABLED", "ALREADY_ENABLED: 'R' already in 'public'"},
 		{"coded with position", parseErr, "org.mssclamp.MssClamp1.Error.INVALID_RULE", parseErr.Error()},
-		{"wrapped coded", fmt.Errorf("saving zone %q: %w", "public", &richrule.Error{Code: richrule.CommandFailed, Msg: "disk full"}),
+		{"wrapped coded", fmt.Errorf("saving zone %q: %w", "public", &firewalld.Error{Code: firewalld.CommandFailed, Msg: "disk full"}),
 			"org.mssclamp.MssClamp1.Error.COMMAND_FAILED", `COMMAND_FAILED: saving zone "public": COMMAND_FAILED: disk full`},
 		{"plain", errors.New("reading zones from firewalld: no reply"),
 			"org.mssclamp.MssClamp1.Error.COMMAND_FAILED", "COMMAND_FAILED: reading zones from firewalld: no reply"},
 		{"cancelled", context.Canceled, "org.mssclamp.MssClamp1.Error.COMMAND_FAILED", "COMMAND_FAILED: context canceled"},
-		{"code without a name", &richrule.Error{Code: 999, Msg: "odd"},
+		{"code without a name", &firewalld.Error{Code: 999, Msg: "odd"},
 			"org.mssclamp.MssClamp1.Error.UNKNOWN_ERROR", "UNKNOWN_ERROR: CODE_999: odd"},
 	}
 	for _, tt := range tests {

@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
 )
 
 // TestFirewalldDirectSystem adds, lists and removes passthroughs and direct
@@ -50,7 +52,7 @@ func TestFirewalldDirectSystem(t *testing.T) {
 			t.Fatal(err)
 		}
 		err = e.c.RemoveDirectPassthrough(ctx, permanent, pt)
-		if !errors.Is(err, &FirewalldError{Code: "NOT_ENABLED"}) {
+		if !errors.Is(err, &firewalld.Error{Code: firewalld.NotEnabled}) {
 			t.Errorf("removing a missing passthrough (permanent %v): %v", permanent, err)
 		}
 		if pts, err := e.c.DirectPassthroughs(ctx, permanent); err != nil || len(pts) != 0 {

@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
 	godbus "github.com/godbus/dbus/v5"
 )
 
@@ -17,9 +18,9 @@ func TestMapError(t *testing.T) {
 		name       string
 		in         error
 		notRunning bool
-		code       string // "" when not a *FirewalldError
+		code       string // "" when not a *firewalld.Error
 		number     int
-		text       string // Error() of the *FirewalldError
+		text       string // Error() of the *firewalld.Error
 	}{
 		{name: "code and detail", in: fwErr("INVALID_RULE: bad rule"), code: "INVALID_RULE", number: 122, text: "INVALID_RULE: bad rule"},
 		{name: "code alone", in: fwErr("INVALID_ZONE"), code: "INVALID_ZONE", number: 112, text: "INVALID_ZONE"},
@@ -42,10 +43,10 @@ func TestMapError(t *testing.T) {
 			if got := errors.Is(err, ErrNotRunning); got != tt.notRunning {
 				t.Errorf("errors.Is(%v, ErrNotRunning) = %v, want %v", err, got, tt.notRunning)
 			}
-			var fe *FirewalldError
+			var fe *firewalld.Error
 			if !errors.As(err, &fe) {
 				if tt.code != "" {
-					t.Fatalf("%v is not a *FirewalldError", err)
+					t.Fatalf("%v is not a *firewalld.Error", err)
 				}
 				var de godbus.Error
 				passed := errors.Is(err, godbus.ErrClosed) || errors.As(err, &de) && reflect.DeepEqual(de, tt.in)
@@ -55,28 +56,14 @@ func TestMapError(t *testing.T) {
 				return
 			}
 			if tt.code == "" {
-				t.Fatalf("%v is a *FirewalldError, want none", err)
+				t.Fatalf("%v is a *firewalld.Error, want none", err)
 			}
-			if fe.Code != tt.code || fe.Number != tt.number || fe.Error() != tt.text {
-				t.Errorf("got {%s %d %q}, want {%s %d %q}", fe.Code, fe.Number, fe.Error(), tt.code, tt.number, tt.text)
+			if fe.Code.Name() != tt.code || fe.Code.Number() != tt.number || fe.Error() != tt.text {
+				t.Errorf("got {%s %d %q}, want {%s %d %q}", fe.Code, fe.Code.Number(), fe.Error(), tt.code, tt.number, tt.text)
 			}
-			if !errors.Is(err, &FirewalldError{Code: tt.code}) {
-				t.Errorf("errors.Is(%v, &FirewalldError{Code: %q}) = false", err, tt.code)
+			if !errors.Is(err, &firewalld.Error{Code: fe.Code}) {
+				t.Errorf("errors.Is(%v, &firewalld.Error{Code: %q}) = false", err, tt.code)
 			}
 		})
-	}
-}
-
-func TestErrorNumber(t *testing.T) {
-	for code, want := range map[string]int{"INVALID_RULE": 122, "INVALID_ZONE": 112, "NOT_RUNNING": 252, "INVALID_POLICY": 140} {
-		if got, ok := ErrorNumber(code); !ok || got != want {
-			t.Errorf("ErrorNumber(%q) = %d, %v; want %d", code, got, ok, want)
-		}
-	}
-	if _, ok := ErrorNumber("NO_SUCH_CODE"); ok {
-		t.Error("ErrorNumber(NO_SUCH_CODE) found a number")
-	}
-	if e := NewFirewalldError("NO_SUCH_CODE", "x"); e.Number != 254 {
-		t.Errorf("NewFirewalldError(unknown code).Number = %d, want 254", e.Number)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
 	godbus "github.com/godbus/dbus/v5"
 )
 
@@ -41,7 +42,7 @@ func (t Target) String() string {
 // AddRichRule adds rule to t. A timeout removes a runtime zone rule again
 // after that long (rounded up to whole seconds); other targets return
 // ErrTimeoutNotSupported for a timeout. A rule that is already there is
-// *FirewalldError ALREADY_ENABLED, which firewall-cmd prints as a warning.
+// *firewalld.Error ALREADY_ENABLED, which firewall-cmd prints as a warning.
 func (f *Firewalld) AddRichRule(ctx context.Context, t Target, rule string, timeout time.Duration) error {
 	if timeout != 0 && (t.Permanent || t.Policy) {
 		return fmt.Errorf("adding rich rule to %s: %w", t, ErrTimeoutNotSupported)
@@ -72,7 +73,7 @@ func (f *Firewalld) addPolicyRule(ctx context.Context, t Target, rule string) er
 		return err
 	}
 	// firewall-cmd's own text for policies (firewall/client.py).
-	already := NewFirewalldError("ALREADY_ENABLED", rule)
+	already := &firewalld.Error{Code: firewalld.AlreadyEnabled, Msg: rule}
 	if slices.Contains(before, rule) {
 		return already
 	}
@@ -96,7 +97,7 @@ func (f *Firewalld) addPolicyRule(ctx context.Context, t Target, rule string) er
 }
 
 // RemoveRichRule removes rule from t. A rule that is not there is
-// *FirewalldError NOT_ENABLED, which firewall-cmd prints as a warning.
+// *firewalld.Error NOT_ENABLED, which firewall-cmd prints as a warning.
 func (f *Firewalld) RemoveRichRule(ctx context.Context, t Target, rule string) error {
 	var err error
 	switch {
@@ -111,7 +112,7 @@ func (f *Firewalld) RemoveRichRule(ctx context.Context, t Target, rule string) e
 			i := slices.Index(rules, rule)
 			if i < 0 {
 				return fmt.Errorf("removing rich rule from %s: %w", t,
-					NewFirewalldError("NOT_ENABLED", rule))
+					&firewalld.Error{Code: firewalld.NotEnabled, Msg: rule})
 			}
 			err = f.setPolicyRules(ctx, t, slices.Delete(rules, i, i+1))
 		}

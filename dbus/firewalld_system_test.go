@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
 	"github.com/firewalld-mssclamp/mssclamp/internal/systest"
 )
 
@@ -228,7 +229,7 @@ func (e *fwEnv) testZoneRichRules(t *testing.T) {
 				t.Fatal(err)
 			}
 			err := e.c.AddRichRule(ctx, tg, canonical, 0)
-			if !errors.Is(err, &FirewalldError{Code: "ALREADY_ENABLED"}) {
+			if !errors.Is(err, &firewalld.Error{Code: firewalld.AlreadyEnabled}) {
 				t.Errorf("second add: %v, want ALREADY_ENABLED", err)
 			}
 			if ok, err := e.c.QueryRichRule(ctx, tg, typed); err != nil || !ok {
@@ -252,7 +253,7 @@ func (e *fwEnv) testZoneRichRules(t *testing.T) {
 				t.Fatal(err)
 			}
 			err = e.c.RemoveRichRule(ctx, tg, typed)
-			if !errors.Is(err, &FirewalldError{Code: "NOT_ENABLED"}) {
+			if !errors.Is(err, &firewalld.Error{Code: firewalld.NotEnabled}) {
 				t.Errorf("second remove: %v, want NOT_ENABLED", err)
 			}
 			if ok, err := e.c.QueryRichRule(ctx, tg, canonical); err != nil || ok {
@@ -303,7 +304,7 @@ func (e *fwEnv) testPolicyRichRules(t *testing.T) {
 			}
 			for _, again := range []string{rule, respelled} {
 				err = e.c.AddRichRule(ctx, tg, again, 0)
-				if !errors.Is(err, &FirewalldError{Code: "ALREADY_ENABLED"}) {
+				if !errors.Is(err, &firewalld.Error{Code: firewalld.AlreadyEnabled}) {
 					t.Errorf("adding %q again: %v, want ALREADY_ENABLED", again, err)
 				}
 			}
@@ -325,7 +326,7 @@ func (e *fwEnv) testPolicyRichRules(t *testing.T) {
 				t.Fatal(err)
 			}
 			err = e.c.RemoveRichRule(ctx, tg, rule)
-			if !errors.Is(err, &FirewalldError{Code: "NOT_ENABLED"}) {
+			if !errors.Is(err, &firewalld.Error{Code: firewalld.NotEnabled}) {
 				t.Errorf("second remove: %v, want NOT_ENABLED", err)
 			}
 			if rules, err := e.c.RichRules(ctx, tg); err != nil || !slices.Equal(rules, before) {
@@ -386,12 +387,12 @@ func (e *fwEnv) testErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			err := tt.run()
-			var fe *FirewalldError
+			var fe *firewalld.Error
 			if !errors.As(err, &fe) {
-				t.Fatalf("got %v, want a *FirewalldError", err)
+				t.Fatalf("got %v, want a *firewalld.Error", err)
 			}
-			if fe.Code != tt.code || fe.Number != tt.number {
-				t.Errorf("got %s (%d) %q, want %s (%d)", fe.Code, fe.Number, fe.Detail, tt.code, tt.number)
+			if fe.Code.Name() != tt.code || fe.Code.Number() != tt.number {
+				t.Errorf("got %s (%d) %q, want %s (%d)", fe.Code, fe.Code.Number(), fe.Msg, tt.code, tt.number)
 			}
 			t.Logf("Error: %s", fe)
 		})

@@ -1,6 +1,8 @@
 package dbus
 
 import (
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
+
 	"context"
 	"errors"
 	"fmt"
@@ -11,7 +13,6 @@ import (
 	godbus "github.com/godbus/dbus/v5"
 
 	"github.com/firewalld-mssclamp/mssclamp/engine"
-	"github.com/firewalld-mssclamp/mssclamp/richrule"
 )
 
 // The engine is the Core, and the service is the engine's Listener.
@@ -41,7 +42,7 @@ const (
 )
 
 // Core is what the service needs from the daemon's engine; *engine.Engine
-// implements it. Errors are *richrule.Error where a client should see a
+// implements it. Errors are *firewalld.Error where a client should see a
 // firewalld code.
 type Core interface {
 	AddRule(ctx context.Context, t engine.Target, rule string, timeout time.Duration) (string, error)
@@ -229,7 +230,7 @@ func (s *Service) result(method string, err error) *godbus.Error {
 	if err == nil {
 		return nil
 	}
-	var coded *richrule.Error
+	var coded *firewalld.Error
 	if errors.As(err, &coded) {
 		s.log.Debug("D-Bus call refused", "method", method, "err", err)
 	} else {

@@ -1,6 +1,8 @@
 package dbus
 
 import (
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
+
 	"bufio"
 	"bytes"
 	"fmt"
@@ -16,8 +18,6 @@ import (
 	"time"
 
 	godbus "github.com/godbus/dbus/v5"
-
-	"github.com/firewalld-mssclamp/mssclamp/richrule"
 )
 
 // Tests of who may do what run the caller as another user: this test binary,
@@ -181,7 +181,7 @@ func TestServiceCallerProcess(t *testing.T) {
 			c.run(t, conn)
 		}
 		for _, c := range changes() {
-			c.want, c.wantCode, c.wantText = nil, richrule.NotAuthorized, "uid 65534 may not change mssclamp rules: only root may"
+			c.want, c.wantCode, c.wantText = nil, firewalld.NotAuthorized, "uid 65534 may not change mssclamp rules: only root may"
 			c.run(t, conn)
 		}
 		_, err := conn.RequestName(ServiceName, godbus.NameFlagDoNotQueue)
@@ -195,7 +195,7 @@ func TestServiceCallerProcess(t *testing.T) {
 		}
 	case callerPolkitDenies:
 		for _, c := range changes() {
-			c.want, c.wantCode, c.wantText = nil, richrule.NotAuthorized, "uid 65534 may not change mssclamp rules: polkit denied "+PolkitAction
+			c.want, c.wantCode, c.wantText = nil, firewalld.NotAuthorized, "uid 65534 may not change mssclamp rules: polkit denied "+PolkitAction
 			c.run(t, conn)
 		}
 	default:

@@ -1,14 +1,14 @@
 package dbus
 
 import (
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
+
 	"fmt"
 	"sync"
 	"testing"
 	"time"
 
 	godbus "github.com/godbus/dbus/v5"
-
-	"github.com/firewalld-mssclamp/mssclamp/richrule"
 )
 
 // TestServiceConcurrentClients: 16 clients, each on its own connection, make
@@ -56,7 +56,7 @@ func TestServiceConcurrentClients(t *testing.T) {
 			switch de, _ := err.(godbus.Error); {
 			case err == nil:
 				sharedWins <- c
-			case de.Name != ErrorName(richrule.AlreadyEnabled):
+			case de.Name != ErrorName(firewalld.AlreadyEnabled):
 				t.Errorf("client %d, shared rule: %v, want success or ALREADY_ENABLED", c, err)
 			}
 		}()

@@ -1,6 +1,8 @@
 package dbus
 
 import (
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
+
 	"fmt"
 	"slices"
 	"strconv"
@@ -9,7 +11,6 @@ import (
 	godbus "github.com/godbus/dbus/v5"
 
 	"github.com/firewalld-mssclamp/mssclamp/engine"
-	"github.com/firewalld-mssclamp/mssclamp/richrule"
 )
 
 // The permanent configuration mirrors firewalld's config objects: the config
@@ -24,7 +25,7 @@ type configObject struct{ s *Service }
 // GetZoneByName returns the object path of a zone's permanent configuration.
 func (o *configObject) GetZoneByName(name string) (godbus.ObjectPath, *godbus.Error) {
 	if !slices.Contains(o.s.engine().Zones(), name) {
-		return "", serviceError(&richrule.Error{Code: richrule.InvalidZone, Msg: name})
+		return "", serviceError(&firewalld.Error{Code: firewalld.InvalidZone, Msg: name})
 	}
 	return ConfigZonePath(name), nil
 }
@@ -33,7 +34,7 @@ func (o *configObject) GetZoneByName(name string) (godbus.ObjectPath, *godbus.Er
 // configuration.
 func (o *configObject) GetPolicyByName(name string) (godbus.ObjectPath, *godbus.Error) {
 	if !slices.Contains(o.s.engine().Policies(), name) {
-		return "", serviceError(&richrule.Error{Code: richrule.InvalidPolicy, Msg: name})
+		return "", serviceError(&firewalld.Error{Code: firewalld.InvalidPolicy, Msg: name})
 	}
 	return ConfigPolicyPath(name), nil
 }

@@ -1,6 +1,8 @@
 package dbus
 
 import (
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
+
 	"context"
 	"errors"
 	"fmt"
@@ -11,7 +13,6 @@ import (
 
 	"github.com/firewalld-mssclamp/mssclamp/backend"
 	"github.com/firewalld-mssclamp/mssclamp/engine"
-	"github.com/firewalld-mssclamp/mssclamp/richrule"
 )
 
 // fakeCore behaves like engine.Engine as far as the service can tell, without
@@ -44,8 +45,8 @@ func newFakeCore() *fakeCore {
 	}
 }
 
-func fakeErr(code richrule.Code, format string, args ...any) error {
-	return &richrule.Error{Code: code, Msg: fmt.Sprintf(format, args...)}
+func fakeErr(code firewalld.Code, format string, args ...any) error {
+	return &firewalld.Error{Code: code, Msg: fmt.Sprintf(format, args...)}
 }
 
 // resolve returns the target with the default zone filled in, or the
@@ -53,20 +54,20 @@ func fakeErr(code richrule.Code, format string, args ...any) error {
 func (f *fakeCore) resolve(t engine.Target, rule *string) (engine.Target, error) {
 	if t.Policy {
 		if !slices.Contains(fakePolicies, t.Name) {
-			return t, fakeErr(richrule.InvalidPolicy, "%s", t.Name)
+			return t, fakeErr(firewalld.InvalidPolicy, "%s", t.Name)
 		}
 	} else {
 		if t.Name == "" {
 			t.Name = fakeDefaultZone
 		}
 		if !slices.Contains(fakeZones, t.Name) {
-			return t, fakeErr(richrule.InvalidZone, "%s", t.Name)
+			return t, fakeErr(firewalld.InvalidZone, "%s", t.Name)
 		}
 	}
 	switch {
 	case rule == nil:
 	case strings.HasPrefix(*rule, "bad"):
-		return t, fakeErr(richrule.InvalidRule, "'%s' is not a rule", *rule)
+		return t, fakeErr(firewalld.InvalidRule, "'%s' is not a rule", *rule)
 	case strings.HasPrefix(*rule, "broken"):
 		return t, errors.New("the kernel said no")
 	}
@@ -99,7 +100,7 @@ func (f *fakeCore) AddRule(_ context.Context, t engine.Target, rule string, time
 	f.record("AddRule %v %q %v", t, rule, timeout)
 	t, err := f.resolve(t, &rule)
 	if err == nil && slices.Contains(f.runtime[t], rule) {
-		err = fakeErr(richrule.AlreadyEnabled, "'%s' already in '%s'", rule, t.Name)
+		err = fakeErr(firewalld.AlreadyEnabled, "'%s' already in '%s'", rule, t.Name)
 	}
 	if err != nil {
 		f.mu.Unlock()
@@ -118,7 +119,7 @@ func (f *fakeCore) RemoveRule(_ context.Context, t engine.Target, rule string) (
 	t, err := f.resolve(t, &rule)
 	i := slices.Index(f.runtime[t], rule)
 	if err == nil && i < 0 {
-		err = fakeErr(richrule.NotEnabled, "'%s' not in '%s'", rule, t.Name)
+		err = fakeErr(firewalld.NotEnabled, "'%s' not in '%s'", rule, t.Name)
 	}
 	if err != nil {
 		f.mu.Unlock()
@@ -172,7 +173,7 @@ func (f *fakeCore) AddPermanentRule(t engine.Target, rule string) (string, error
 	f.record("AddPermanentRule %v %q", t, rule)
 	t, err := f.resolve(t, &rule)
 	if err == nil && slices.Contains(f.permanent[t], rule) {
-		err = fakeErr(richrule.AlreadyEnabled, "'%s' already in '%s'", rule, t.Name)
+		err = fakeErr(firewalld.AlreadyEnabled, "'%s' already in '%s'", rule, t.Name)
 	}
 	if err != nil {
 		return "", err
@@ -188,7 +189,7 @@ func (f *fakeCore) RemovePermanentRule(t engine.Target, rule string) (string, er
 	t, err := f.resolve(t, &rule)
 	i := slices.Index(f.permanent[t], rule)
 	if err == nil && i < 0 {
-		err = fakeErr(richrule.NotEnabled, "'%s' not in '%s'", rule, t.Name)
+		err = fakeErr(firewalld.NotEnabled, "'%s' not in '%s'", rule, t.Name)
 	}
 	if err != nil {
 		return "", err

@@ -1,13 +1,14 @@
 package dbus
 
 import (
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
+
 	"fmt"
 	"time"
 
 	godbus "github.com/godbus/dbus/v5"
 
 	"github.com/firewalld-mssclamp/mssclamp/engine"
-	"github.com/firewalld-mssclamp/mssclamp/richrule"
 )
 
 // The handlers below are exported on the bus with their first letter lower
@@ -72,7 +73,7 @@ func (r *runtimeRules) AddRichRule(sender godbus.Sender, name, rule string, time
 	}
 	if timeout < 0 {
 		// firewalld's check_timeout, word for word.
-		return "", serviceError(&richrule.Error{Code: richrule.InvalidValue, Msg: fmt.Sprintf("timeout '%d' is not positive number", timeout)})
+		return "", serviceError(&firewalld.Error{Code: firewalld.InvalidValue, Msg: fmt.Sprintf("timeout '%d' is not positive number", timeout)})
 	}
 	got, err := r.s.engine().AddRule(r.s.ctx, r.target(name), rule, time.Duration(timeout)*time.Second)
 	return got, r.s.result("addRichRule", err)

@@ -1,6 +1,8 @@
 package dbus
 
 import (
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
+
 	"fmt"
 	"os"
 	"path/filepath"
@@ -12,7 +14,6 @@ import (
 	godbus "github.com/godbus/dbus/v5"
 
 	"github.com/firewalld-mssclamp/mssclamp/internal/systest"
-	"github.com/firewalld-mssclamp/mssclamp/richrule"
 )
 
 // svcFixture is the service over a fakeCore on a private bus with the real
@@ -56,7 +57,7 @@ func call(conn *godbus.Conn, path godbus.ObjectPath, iface, method string, args 
 
 // checkBusErr fails unless err is the D-Bus error of code whose text
 // contains detail.
-func checkBusErr(t *testing.T, what string, err error, code richrule.Code, detail string) {
+func checkBusErr(t *testing.T, what string, err error, code firewalld.Code, detail string) {
 	t.Helper()
 	de, ok := err.(godbus.Error)
 	if !ok {
@@ -79,7 +80,7 @@ type busCall struct {
 	method   string
 	args     []any
 	want     any // nil: no reply body
-	wantCode richrule.Code
+	wantCode firewalld.Code
 	wantText string
 }
 
@@ -119,45 +120,45 @@ func TestServiceBusMethods(t *testing.T) {
 
 		{path: p, iface: zi, method: "getZones", want: []string{"internal", "my-zone", "public"}},
 		{path: p, iface: zi, method: "addRichRule", args: args("", "rule A", int32(0)), want: "public"},
-		{path: p, iface: zi, method: "addRichRule", args: args("public", "rule A", int32(0)), wantCode: richrule.AlreadyEnabled, wantText: "'rule A' already in 'public'"},
+		{path: p, iface: zi, method: "addRichRule", args: args("public", "rule A", int32(0)), wantCode: firewalld.AlreadyEnabled, wantText: "'rule A' already in 'public'"},
 		{path: p, iface: zi, method: "addRichRule", args: args("internal", "rule B", int32(60)), want: "internal"},
-		{path: p, iface: zi, method: "addRichRule", args: args("nope", "rule A", int32(0)), wantCode: richrule.InvalidZone, wantText: "nope"},
-		{path: p, iface: zi, method: "addRichRule", args: args("", "bad rule", int32(0)), wantCode: richrule.InvalidRule, wantText: "'bad rule' is not a rule"},
-		{path: p, iface: zi, method: "addRichRule", args: args("", "broken rule", int32(0)), wantCode: richrule.CommandFailed, wantText: "the kernel said no"},
-		{path: p, iface: zi, method: "addRichRule", args: args("", "rule C", int32(-5)), wantCode: richrule.InvalidValue, wantText: "timeout '-5' is not positive number"},
+		{path: p, iface: zi, method: "addRichRule", args: args("nope", "rule A", int32(0)), wantCode: firewalld.InvalidZone, wantText: "nope"},
+		{path: p, iface: zi, method: "addRichRule", args: args("", "bad rule", int32(0)), wantCode: firewalld.InvalidRule, wantText: "'bad rule' is not a rule"},
+		{path: p, iface: zi, method: "addRichRule", args: args("", "broken rule", int32(0)), wantCode: firewalld.CommandFailed, wantText: "the kernel said no"},
+		{path: p, iface: zi, method: "addRichRule", args: args("", "rule C", int32(-5)), wantCode: firewalld.InvalidValue, wantText: "timeout '-5' is not positive number"},
 		{path: p, iface: zi, method: "queryRichRule", args: args("", "rule A"), want: true},
 		{path: p, iface: zi, method: "queryRichRule", args: args("internal", "rule A"), want: false},
 		{path: p, iface: zi, method: "getRichRules", args: args(""), want: []string{"rule A"}},
 		{path: p, iface: zi, method: "getRichRuleCounters", args: args("internal"), want: []ruleCounter{{"rule B", 10, 1000}}},
 		{path: p, iface: zi, method: "removeRichRule", args: args("", "rule A"), want: "public"},
-		{path: p, iface: zi, method: "removeRichRule", args: args("", "rule A"), wantCode: richrule.NotEnabled, wantText: "'rule A' not in 'public'"},
+		{path: p, iface: zi, method: "removeRichRule", args: args("", "rule A"), wantCode: firewalld.NotEnabled, wantText: "'rule A' not in 'public'"},
 		{path: p, iface: zi, method: "getRichRules", args: args("public"), want: []string{}},
 
 		{path: p, iface: pi, method: "getPolicies", want: []string{"allow-out"}},
 		{path: p, iface: pi, method: "addRichRule", args: args("allow-out", "rule P", int32(0)), want: "allow-out"},
-		{path: p, iface: pi, method: "addRichRule", args: args("", "rule P", int32(0)), wantCode: richrule.InvalidPolicy},
+		{path: p, iface: pi, method: "addRichRule", args: args("", "rule P", int32(0)), wantCode: firewalld.InvalidPolicy},
 		{path: p, iface: pi, method: "queryRichRule", args: args("allow-out", "rule P"), want: true},
 		{path: p, iface: pi, method: "getRichRules", args: args("allow-out"), want: []string{"rule P"}},
 		{path: p, iface: pi, method: "getRichRuleCounters", args: args("allow-out"), want: []ruleCounter{{"rule P", 10, 1000}}},
 		{path: p, iface: pi, method: "removeRichRule", args: args("allow-out", "rule P"), want: "allow-out"},
-		{path: p, iface: pi, method: "removeRichRule", args: args("public", "rule P"), wantCode: richrule.InvalidPolicy, wantText: "public"},
+		{path: p, iface: pi, method: "removeRichRule", args: args("public", "rule P"), wantCode: firewalld.InvalidPolicy, wantText: "public"},
 
 		{path: ServiceConfigPath, iface: ci, method: "getZoneNames", want: []string{"internal", "my-zone", "public"}},
 		{path: ServiceConfigPath, iface: ci, method: "getPolicyNames", want: []string{"allow-out"}},
 		{path: ServiceConfigPath, iface: ci, method: "getZoneByName", args: args("my-zone"), want: myZone},
-		{path: ServiceConfigPath, iface: ci, method: "getZoneByName", args: args("nope"), wantCode: richrule.InvalidZone, wantText: "nope"},
+		{path: ServiceConfigPath, iface: ci, method: "getZoneByName", args: args("nope"), wantCode: firewalld.InvalidZone, wantText: "nope"},
 		{path: ServiceConfigPath, iface: ci, method: "getPolicyByName", args: args("allow-out"), want: allowOut},
-		{path: ServiceConfigPath, iface: ci, method: "getPolicyByName", args: args("nope"), wantCode: richrule.InvalidPolicy, wantText: "nope"},
+		{path: ServiceConfigPath, iface: ci, method: "getPolicyByName", args: args("nope"), wantCode: firewalld.InvalidPolicy, wantText: "nope"},
 		{path: myZone, iface: czi, method: "addRichRule", args: args("rule K")},
-		{path: myZone, iface: czi, method: "addRichRule", args: args("rule K"), wantCode: richrule.AlreadyEnabled, wantText: "'rule K' already in 'my-zone'"},
+		{path: myZone, iface: czi, method: "addRichRule", args: args("rule K"), wantCode: firewalld.AlreadyEnabled, wantText: "'rule K' already in 'my-zone'"},
 		{path: myZone, iface: czi, method: "queryRichRule", args: args("rule K"), want: true},
 		{path: myZone, iface: czi, method: "getRichRules", want: []string{"rule K"}},
 		{path: allowOut, iface: cp, method: "addRichRule", args: args("rule Q")},
 		{path: allowOut, iface: cp, method: "getRichRules", want: []string{"rule Q"}},
 		{path: allowOut, iface: cp, method: "queryRichRule", args: args("rule K"), want: false},
 		{path: allowOut, iface: cp, method: "removeRichRule", args: args("rule Q")},
-		{path: allowOut, iface: cp, method: "removeRichRule", args: args("rule Q"), wantCode: richrule.NotEnabled, wantText: "'rule Q' not in 'allow-out'"},
-		{path: ConfigZonePath("nope"), iface: czi, method: "getRichRules", wantCode: richrule.InvalidZone, wantText: "nope"},
+		{path: allowOut, iface: cp, method: "removeRichRule", args: args("rule Q"), wantCode: firewalld.NotEnabled, wantText: "'rule Q' not in 'allow-out'"},
+		{path: ConfigZonePath("nope"), iface: czi, method: "getRichRules", wantCode: firewalld.InvalidZone, wantText: "nope"},
 
 		// Permanent has rule K in my-zone; runtime has rule B in internal.
 		{path: p, iface: ServiceInterface, method: "reload"},

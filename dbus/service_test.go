@@ -1,6 +1,8 @@
 package dbus
 
 import (
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
+
 	"context"
 	"log/slog"
 	"reflect"
@@ -8,8 +10,6 @@ import (
 	"testing"
 
 	godbus "github.com/godbus/dbus/v5"
-
-	"github.com/firewalld-mssclamp/mssclamp/richrule"
 )
 
 var _ Core = (*fakeCore)(nil)
@@ -40,7 +40,7 @@ func at(p godbus.ObjectPath) godbus.Message {
 
 // checkErr fails unless got is the service's error for code, with the
 // engine's "CODE: detail" text containing detail.
-func checkErr(t *testing.T, got *godbus.Error, code richrule.Code, detail string) {
+func checkErr(t *testing.T, got *godbus.Error, code firewalld.Code, detail string) {
 	t.Helper()
 	if got == nil {
 		t.Fatalf("no error, want %s", code.Name())
@@ -68,7 +68,7 @@ func TestRuntimeHandlers(t *testing.T) {
 		prepare   func(f *fakeCore)
 		call      func(s *Service) result
 		want      any
-		wantCode  richrule.Code // 0: no error
+		wantCode  firewalld.Code // 0: no error
 		wantText  string
 		wantCalls []string
 	}{
@@ -96,7 +96,7 @@ func TestRuntimeHandlers(t *testing.T) {
 				v, err := (&zoneObject{runtimeRules{s: s}}).AddRichRule(caller, "internal", "rule A", -1)
 				return result{v, err}
 			},
-			wantCode: richrule.InvalidValue,
+			wantCode: firewalld.InvalidValue,
 			wantText: "timeout '-1' is not positive number",
 		},
 		{
@@ -106,7 +106,7 @@ func TestRuntimeHandlers(t *testing.T) {
 				v, err := (&zoneObject{runtimeRules{s: s}}).AddRichRule(caller, "public", "rule A", 0)
 				return result{v, err}
 			},
-			wantCode:  richrule.AlreadyEnabled,
+			wantCode:  firewalld.AlreadyEnabled,
 			wantText:  "'rule A' already in 'public'",
 			wantCalls: []string{`AddRule {false public} "rule A" 0s`},
 		},
@@ -116,7 +116,7 @@ func TestRuntimeHandlers(t *testing.T) {
 				v, err := (&zoneObject{runtimeRules{s: s}}).AddRichRule(caller, "nope", "rule A", 0)
 				return result{v, err}
 			},
-			wantCode:  richrule.InvalidZone,
+			wantCode:  firewalld.InvalidZone,
 			wantText:  "nope",
 			wantCalls: []string{`AddRule {false nope} "rule A" 0s`},
 		},
@@ -126,7 +126,7 @@ func TestRuntimeHandlers(t *testing.T) {
 				v, err := (&zoneObject{runtimeRules{s: s}}).AddRichRule(caller, "", "bad rule", 0)
 				return result{v, err}
 			},
-			wantCode:  richrule.InvalidRule,
+			wantCode:  firewalld.InvalidRule,
 			wantText:  "'bad rule' is not a rule",
 			wantCalls: []string{`AddRule {false } "bad rule" 0s`},
 		},
@@ -136,7 +136,7 @@ func TestRuntimeHandlers(t *testing.T) {
 				v, err := (&zoneObject{runtimeRules{s: s}}).AddRichRule(caller, "", "broken rule", 0)
 				return result{v, err}
 			},
-			wantCode:  richrule.CommandFailed,
+			wantCode:  firewalld.CommandFailed,
 			wantText:  "the kernel said no",
 			wantCalls: []string{`AddRule {false } "broken rule" 0s`},
 		},
@@ -156,7 +156,7 @@ func TestRuntimeHandlers(t *testing.T) {
 				v, err := (&zoneObject{runtimeRules{s: s}}).RemoveRichRule(caller, "internal", "rule A")
 				return result{v, err}
 			},
-			wantCode:  richrule.NotEnabled,
+			wantCode:  firewalld.NotEnabled,
 			wantText:  "'rule A' not in 'internal'",
 			wantCalls: []string{`RemoveRule {false internal} "rule A"`},
 		},
@@ -213,7 +213,7 @@ func TestRuntimeHandlers(t *testing.T) {
 				v, err := (&policyObject{runtimeRules{s: s, policy: true}}).GetRichRules("")
 				return result{v, err}
 			},
-			wantCode:  richrule.InvalidPolicy,
+			wantCode:  firewalld.InvalidPolicy,
 			wantCalls: []string{`Rules {true }`},
 		},
 		{
@@ -222,7 +222,7 @@ func TestRuntimeHandlers(t *testing.T) {
 				v, err := (&policyObject{runtimeRules{s: s, policy: true}}).RemoveRichRule(caller, "public", "rule A")
 				return result{v, err}
 			},
-			wantCode:  richrule.InvalidPolicy,
+			wantCode:  firewalld.InvalidPolicy,
 			wantText:  "public",
 			wantCalls: []string{`RemoveRule {true public} "rule A"`},
 		},
@@ -300,11 +300,11 @@ func TestConfigHandlers(t *testing.T) {
 			t.Errorf("getPolicyByName(allow-out) = %q, %v", p, err)
 		}
 		_, err = cfg.GetZoneByName("nope")
-		checkErr(t, err, richrule.InvalidZone, "nope")
+		checkErr(t, err, firewalld.InvalidZone, "nope")
 		_, err = cfg.GetZoneByName("")
-		checkErr(t, err, richrule.InvalidZone, "")
+		checkErr(t, err, firewalld.InvalidZone, "")
 		_, err = cfg.GetPolicyByName("public")
-		checkErr(t, err, richrule.InvalidPolicy, "public")
+		checkErr(t, err, firewalld.InvalidPolicy, "public")
 		if names, _ := cfg.GetZoneNames(); !reflect.DeepEqual(names, fakeZones) {
 			t.Errorf("getZoneNames = %q", names)
 		}
@@ -318,7 +318,7 @@ func TestConfigHandlers(t *testing.T) {
 		if err := zones.AddRichRule(caller, myZone, "rule A"); err != nil {
 			t.Fatalf("addRichRule: %v", err)
 		}
-		checkErr(t, zones.AddRichRule(caller, myZone, "rule A"), richrule.AlreadyEnabled, "'rule A' already in 'my-zone'")
+		checkErr(t, zones.AddRichRule(caller, myZone, "rule A"), firewalld.AlreadyEnabled, "'rule A' already in 'my-zone'")
 		if ok, err := zones.QueryRichRule(myZone, "rule A"); !ok || err != nil {
 			t.Errorf("queryRichRule = %v, %v", ok, err)
 		}
@@ -328,7 +328,7 @@ func TestConfigHandlers(t *testing.T) {
 		if err := zones.RemoveRichRule(caller, myZone, "rule A"); err != nil {
 			t.Fatalf("removeRichRule: %v", err)
 		}
-		checkErr(t, zones.RemoveRichRule(caller, myZone, "rule A"), richrule.NotEnabled, "'rule A' not in 'my-zone'")
+		checkErr(t, zones.RemoveRichRule(caller, myZone, "rule A"), firewalld.NotEnabled, "'rule A' not in 'my-zone'")
 		if err := policies.AddRichRule(caller, at(ConfigPolicyPath("allow-out")), "rule P"); err != nil {
 			t.Fatalf("policy addRichRule: %v", err)
 		}
@@ -357,7 +357,7 @@ func TestConfigHandlers(t *testing.T) {
 				t.Errorf("getRichRules at %s: %v, want %s", p, err, errUnknownObject)
 			}
 		}
-		if _, err := zones.GetRichRules(at(ConfigZonePath("nope"))); err == nil || err.Name != ErrorName(richrule.InvalidZone) {
+		if _, err := zones.GetRichRules(at(ConfigZonePath("nope"))); err == nil || err.Name != ErrorName(firewalld.InvalidZone) {
 			t.Errorf("getRichRules of a missing zone: %v, want INVALID_ZONE", err)
 		}
 		if calls := f.Calls(); len(calls) != 1 {

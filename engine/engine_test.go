@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
+
 	"context"
 	"errors"
 	"fmt"
@@ -13,7 +15,6 @@ import (
 	"time"
 
 	"github.com/firewalld-mssclamp/mssclamp/backend"
-	"github.com/firewalld-mssclamp/mssclamp/richrule"
 	"github.com/firewalld-mssclamp/mssclamp/store"
 )
 
@@ -117,9 +118,9 @@ func newFixture(t *testing.T, files map[string]string) *fixture {
 	return f
 }
 
-func wantCode(t *testing.T, err error, code richrule.Code) {
+func wantCode(t *testing.T, err error, code firewalld.Code) {
 	t.Helper()
-	if !errors.Is(err, &richrule.Error{Code: code}) {
+	if !errors.Is(err, &firewalld.Error{Code: code}) {
 		t.Fatalf("error = %v, want %s", err, code.Name())
 	}
 }
@@ -140,7 +141,7 @@ func TestRuntimeRules(t *testing.T) {
 		t.Fatalf("AddRule = %q, %v", zone, err)
 	}
 	_, err = f.eng.AddRule(ctx, pub, `rule tcp-mss-clamp value="1200"`, 0)
-	wantCode(t, err, richrule.AlreadyEnabled)
+	wantCode(t, err, firewalld.AlreadyEnabled)
 	if got := err.Error(); got != `ALREADY_ENABLED: 'rule tcp-mss-clamp value="1200"' already in 'public'` {
 		t.Errorf("duplicate error text = %q", got)
 	}
@@ -158,22 +159,22 @@ func TestRuntimeRules(t *testing.T) {
 	}
 
 	_, err = f.eng.AddRule(ctx, Target{Name: "nosuch"}, "rule tcp-mss-clamp", 0)
-	wantCode(t, err, richrule.InvalidZone)
+	wantCode(t, err, firewalld.InvalidZone)
 	_, err = f.eng.AddRule(ctx, Target{Policy: true, Name: "nosuch"}, "rule tcp-mss-clamp", 0)
-	wantCode(t, err, richrule.InvalidPolicy)
+	wantCode(t, err, firewalld.InvalidPolicy)
 	_, err = f.eng.AddRule(ctx, pub, "rule service name=ssh accept", 0)
-	wantCode(t, err, richrule.InvalidRule)
+	wantCode(t, err, firewalld.InvalidRule)
 	if !strings.Contains(err.Error(), "belongs to firewalld") {
 		t.Errorf("non-clamp error = %q", err)
 	}
 	_, err = f.eng.AddRule(ctx, pub, "rule tcp-mss-clamp value=535", 0)
-	wantCode(t, err, richrule.InvalidRule)
+	wantCode(t, err, firewalld.InvalidRule)
 
 	if _, err := f.eng.RemoveRule(ctx, pub, "rule tcp-mss-clamp value=1200"); err != nil {
 		t.Fatal(err)
 	}
 	_, err = f.eng.RemoveRule(ctx, pub, "rule tcp-mss-clamp value=1200")
-	wantCode(t, err, richrule.NotEnabled)
+	wantCode(t, err, firewalld.NotEnabled)
 	if got := f.be.kernel(); got != "zone internal: rule tcp-mss-clamp" {
 		t.Errorf("kernel after remove = %q", got)
 	}
@@ -195,12 +196,12 @@ func TestKernelRefusalLeavesNothingHalfApplied(t *testing.T) {
 	}
 	f.be.fail = errors.New("netlink: no buffer space")
 	_, err := f.eng.AddRule(ctx, Target{}, "rule tcp-mss-clamp value=1300", 0)
-	wantCode(t, err, richrule.CommandFailed)
+	wantCode(t, err, firewalld.CommandFailed)
 	if rules, _ := f.eng.Rules(Target{}); !slices.Equal(rules, []string{"rule tcp-mss-clamp"}) {
 		t.Errorf("runtime after refused add = %q", rules)
 	}
 	_, err = f.eng.RemoveRule(ctx, Target{}, "rule tcp-mss-clamp")
-	wantCode(t, err, richrule.CommandFailed)
+	wantCode(t, err, firewalld.CommandFailed)
 	if ok, _ := f.eng.QueryRule(Target{}, "rule tcp-mss-clamp"); !ok {
 		t.Error("refused remove dropped the rule from the runtime")
 	}
@@ -239,7 +240,7 @@ func TestPermanentAndReload(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := f.eng.AddPermanentRule(internal, `rule family="ipv4" tcp-mss-clamp value="1347"`)
-	wantCode(t, err, richrule.AlreadyEnabled)
+	wantCode(t, err, firewalld.AlreadyEnabled)
 	if ok, _ := f.eng.QueryRule(internal, "rule family=ipv4 tcp-mss-clamp value=1347"); ok {
 		t.Error("a permanent add changed the runtime")
 	}
@@ -276,7 +277,7 @@ func TestPermanentAndReload(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = f.eng.RemovePermanentRule(internal, "rule tcp-mss-clamp value=1200")
-	wantCode(t, err, richrule.NotEnabled)
+	wantCode(t, err, firewalld.NotEnabled)
 }
 
 func TestBrokenFileKeepsRunningRules(t *testing.T) {
@@ -305,7 +306,7 @@ func TestBrokenFileKeepsRunningRules(t *testing.T) {
 		t.Errorf("Broken() = %v", broken)
 	}
 	_, err := f.eng.AddPermanentRule(Target{Name: "internal"}, "rule tcp-mss-clamp")
-	wantCode(t, err, richrule.CommandFailed)
+	wantCode(t, err, firewalld.CommandFailed)
 }
 
 func TestPolicyHostRules(t *testing.T) {
@@ -315,7 +316,7 @@ func TestPolicyHostRules(t *testing.T) {
 	})
 	to := Target{Policy: true, Name: "to-host"}
 	_, err := f.eng.AddRule(ctx, to, "rule tcp-mss-clamp", 0)
-	wantCode(t, err, richrule.InvalidRule)
+	wantCode(t, err, firewalld.InvalidRule)
 	if !strings.Contains(err.Error(), "HOST") {
 		t.Errorf("error does not say why: %v", err)
 	}
@@ -390,7 +391,7 @@ func TestPermanentOnlyZone(t *testing.T) {
 		t.Errorf("PermanentRules = %q, %v", rules, err)
 	}
 	_, err := f.eng.AddRule(ctx, nz, "rule tcp-mss-clamp value=1300", 0)
-	wantCode(t, err, richrule.InvalidZone)
+	wantCode(t, err, firewalld.InvalidZone)
 	_, err = f.eng.AddPermanentRule(Target{Name: "nosuch"}, "rule tcp-mss-clamp")
-	wantCode(t, err, richrule.InvalidZone)
+	wantCode(t, err, firewalld.InvalidZone)
 }

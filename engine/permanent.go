@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
+
 	"context"
 	"errors"
 	"path/filepath"
@@ -29,7 +31,7 @@ func (e *Engine) Reload(ctx context.Context) error {
 	}
 	if err := e.apply(ctx); err != nil {
 		e.runtime = old
-		return errorf(richrule.CommandFailed, "%v", err)
+		return errorf(firewalld.CommandFailed, "%v", err)
 	}
 	for s, list := range old {
 		for _, en := range list {
@@ -70,7 +72,7 @@ func (e *Engine) RuntimeToPermanent(ctx context.Context) error {
 		}
 	}
 	if len(errs) > 0 {
-		return errorf(richrule.RTToPermFailed, "%v", errors.Join(errs...))
+		return errorf(firewalld.RTToPermFailed, "%v", errors.Join(errs...))
 	}
 	return nil
 }
@@ -85,7 +87,7 @@ func (e *Engine) AddPermanentRule(t Target, text string) (string, error) {
 	}
 	return s.Name, e.savePermanent(s, func(rules []*richrule.Rule) ([]*richrule.Rule, error) {
 		if slices.ContainsFunc(rules, rule.Equal) {
-			return nil, errorf(richrule.AlreadyEnabled, "'%s' already in '%s'", rule, s.Name)
+			return nil, errorf(firewalld.AlreadyEnabled, "'%s' already in '%s'", rule, s.Name)
 		}
 		return append(rules, rule), nil
 	})
@@ -102,7 +104,7 @@ func (e *Engine) RemovePermanentRule(t Target, text string) (string, error) {
 	return s.Name, e.savePermanent(s, func(rules []*richrule.Rule) ([]*richrule.Rule, error) {
 		i := slices.IndexFunc(rules, rule.Equal)
 		if i < 0 {
-			return nil, errorf(richrule.NotEnabled, "'%s' not in '%s'", rule, s.Name)
+			return nil, errorf(firewalld.NotEnabled, "'%s' not in '%s'", rule, s.Name)
 		}
 		return slices.Delete(rules, i, i+1), nil
 	})
@@ -190,7 +192,7 @@ func (e *Engine) resolvePermanent(t Target, text string) (backend.Scope, *richru
 // whose file did not load is not written: that would destroy it.
 func (e *Engine) savePermanent(s backend.Scope, edit func([]*richrule.Rule) ([]*richrule.Rule, error)) error {
 	if fe, ok := e.broken[s]; ok {
-		return errorf(richrule.CommandFailed, "%s did not load (%v): fix or remove it first", fe.Path, fe.Err)
+		return errorf(firewalld.CommandFailed, "%s did not load (%v): fix or remove it first", fe.Path, fe.Err)
 	}
 	if s.Policy {
 		p := e.permanentPolicy(s.Name)
@@ -217,7 +219,7 @@ func saveEdited[T any](cur *T, rules func(*T) *[]*richrule.Rule, edit func([]*ri
 	}
 	*r = edited
 	if err := save(&next); err != nil {
-		return errorf(richrule.CommandFailed, "%v", err)
+		return errorf(firewalld.CommandFailed, "%v", err)
 	}
 	keep(&next)
 	return nil

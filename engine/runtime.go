@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
+
 	"context"
 	"errors"
 	"fmt"
@@ -29,7 +31,7 @@ func (e *Engine) AddRule(ctx context.Context, t Target, text string, timeout tim
 	}
 	key := rule.Key()
 	if e.find(s, key) >= 0 {
-		return "", errorf(richrule.AlreadyEnabled, "'%s' already in '%s'", rule, s.Name)
+		return "", errorf(firewalld.AlreadyEnabled, "'%s' already in '%s'", rule, s.Name)
 	}
 	en := &entry{rule: rule, key: key, timeout: timeout}
 	e.runtime[s] = append(e.runtime[s], en)
@@ -54,7 +56,7 @@ func (e *Engine) RemoveRule(ctx context.Context, t Target, text string) (string,
 	}
 	i := e.find(s, rule.Key())
 	if i < 0 {
-		return "", errorf(richrule.NotEnabled, "'%s' not in '%s'", rule, s.Name)
+		return "", errorf(firewalld.NotEnabled, "'%s' not in '%s'", rule, s.Name)
 	}
 	en := e.runtime[s][i]
 	e.drop(s, en.key)
@@ -112,7 +114,7 @@ func (e *Engine) Counters(ctx context.Context, t Target) ([]RuleCounter, error) 
 	}
 	all, err := e.backend.Counters(ctx)
 	if err != nil {
-		return nil, errorf(richrule.CommandFailed, "reading counters: %v", err)
+		return nil, errorf(firewalld.CommandFailed, "reading counters: %v", err)
 	}
 	out := []RuleCounter{}
 	for _, en := range e.runtime[s] {
@@ -136,7 +138,7 @@ func (e *Engine) applyOrUndo(ctx context.Context, added *entry, undo func()) err
 	if err == nil {
 		err = e.backend.Apply(ctx, rs)
 		if err != nil {
-			err = errorf(richrule.CommandFailed, "%v", err)
+			err = errorf(firewalld.CommandFailed, "%v", err)
 		}
 	} else {
 		err = ruleError(err)
@@ -151,12 +153,12 @@ func (e *Engine) applyOrUndo(ctx context.Context, added *entry, undo func()) err
 func ruleError(err error) error {
 	var re *backend.RuleError
 	if !errors.As(err, &re) {
-		return errorf(richrule.CommandFailed, "%v", err)
+		return errorf(firewalld.CommandFailed, "%v", err)
 	}
 	if errors.Is(err, backend.ErrPMTUToHost) {
-		return errorf(richrule.InvalidRule, "%v", re.Err)
+		return errorf(firewalld.InvalidRule, "%v", re.Err)
 	}
-	return errorf(richrule.InvalidRule, "%s", re.Err)
+	return errorf(firewalld.InvalidRule, "%s", re.Err)
 }
 
 // expire removes a timed rule when its time is up.
@@ -209,7 +211,7 @@ func (e *Engine) checkPolicyRule(s backend.Scope, rule *richrule.Rule) error {
 	for _, p := range e.topo.Policies {
 		if p.Name == s.Name {
 			if err := backend.CheckPolicyRule(&p, rule); err != nil {
-				return errorf(richrule.InvalidRule, "%s: %v", rule, err)
+				return errorf(firewalld.InvalidRule, "%s: %v", rule, err)
 			}
 		}
 	}
@@ -223,7 +225,7 @@ func parseClamp(text string) (*richrule.Rule, error) {
 		return nil, err
 	}
 	if rule.Clamp() == nil {
-		return nil, errorf(richrule.InvalidRule, "'%s' has no tcp-mss-clamp element: it belongs to firewalld (use firewall-cmd)", rule)
+		return nil, errorf(firewalld.InvalidRule, "'%s' has no tcp-mss-clamp element: it belongs to firewalld (use firewall-cmd)", rule)
 	}
 	return rule, nil
 }
@@ -236,7 +238,7 @@ func (e *Engine) scope(t Target) (backend.Scope, error) {
 				return backend.Scope{Policy: true, Name: t.Name}, nil
 			}
 		}
-		return backend.Scope{}, errorf(richrule.InvalidPolicy, "%s", t.Name)
+		return backend.Scope{}, errorf(firewalld.InvalidPolicy, "%s", t.Name)
 	}
 	name := t.Name
 	if name == "" {
@@ -247,7 +249,7 @@ func (e *Engine) scope(t Target) (backend.Scope, error) {
 			return backend.Scope{Name: name}, nil
 		}
 	}
-	return backend.Scope{}, errorf(richrule.InvalidZone, "%s", name)
+	return backend.Scope{}, errorf(firewalld.InvalidZone, "%s", name)
 }
 
 func (e *Engine) find(s backend.Scope, key string) int {
@@ -268,8 +270,8 @@ func (e *Engine) insert(s backend.Scope, i int, en *entry) {
 }
 
 // errorf makes an error with a firewalld code, the form clients understand.
-func errorf(code richrule.Code, format string, args ...any) error {
-	return &richrule.Error{Code: code, Msg: fmt.Sprintf(format, args...)}
+func errorf(code firewalld.Code, format string, args ...any) error {
+	return &firewalld.Error{Code: code, Msg: fmt.Sprintf(format, args...)}
 }
 
 // Zones lists the zones that exist now.

@@ -1,6 +1,8 @@
 package richrule
 
 import (
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
+
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -9,7 +11,7 @@ import (
 // Check validates r as firewalld 1.3.3's Rich_Rule.check() does, in the
 // same order, so that a rule with several faults fails with the code
 // firewalld reports; our stricter tcp-mss-clamp value and the printability
-// of values (see doc.go) come on top. It returns nil or a *Error.
+// of values (see doc.go) come on top. It returns nil or a *firewalld.Error.
 func (r *Rule) Check() error {
 	if err := check(r, nil); err != nil {
 		return err
@@ -38,41 +40,41 @@ var logLevels = []string{"emerg", "alert", "crit", "error", "warning", "notice",
 
 // fail builds an error; terse marks firewalld texts that need our position
 // and reason after them.
-func fail(m *meta, code Code, msg string, terse bool, construct, found, expected string, at ...slot) *Error {
-	e := &Error{Code: code, Msg: msg, verbose: terse, Construct: construct, Found: found, Expected: expected}
+func fail(m *meta, code firewalld.Code, msg string, terse bool, construct, found, expected string, at ...slot) *firewalld.Error {
+	e := &firewalld.Error{Code: code, Msg: msg, Detailed: terse, Construct: construct, Found: found, Expected: expected}
 	return m.locate(e, at...)
 }
 
-func check(r *Rule, m *meta) *Error {
+func check(r *Rule, m *meta) *firewalld.Error {
 	if r.Family != FamilyAny && r.Family != FamilyIPv4 && r.Family != FamilyIPv6 {
-		return fail(m, InvalidFamily, string(r.Family), true, "family", quote(string(r.Family)), "ipv4 or ipv6", slotRule)
+		return fail(m, firewalld.InvalidFamily, string(r.Family), true, "family", quote(string(r.Family)), "ipv4 or ipv6", slotRule)
 	}
 	if r.Family == FamilyAny {
 		if (r.Source != nil && r.Source.Address != "") || r.Destination != nil {
-			return fail(m, MissingFamily, "", true, "rule", "", `family="ipv4" or family="ipv6" with a source or destination address`,
+			return fail(m, firewalld.MissingFamily, "", true, "rule", "", `family="ipv4" or family="ipv6" with a source or destination address`,
 				slotSrcAddr, slotDest, slotRule)
 		}
 		if _, ok := r.Element.(*ForwardPort); ok {
-			return fail(m, MissingFamily, "", true, "forward-port", "", `family="ipv4" or family="ipv6"`, slotElement)
+			return fail(m, firewalld.MissingFamily, "", true, "forward-port", "", `family="ipv4" or family="ipv6"`, slotElement)
 		}
 	}
 	if r.Priority < priorityMin || r.Priority > priorityMax {
-		return fail(m, InvalidPriority, "'priority' attribute must be between -32768 and 32767.", false,
+		return fail(m, firewalld.InvalidPriority, "'priority' attribute must be between -32768 and 32767.", false,
 			"priority", "", "", slotPriority)
 	}
 	if r.Element == nil && (r.Log == nil || r.Priority == 0) {
 		if r.Action == nil {
-			return fail(m, InvalidRule, "no element, no action", false, "rule", "", "", slotRule)
+			return fail(m, firewalld.InvalidRule, "no element, no action", false, "rule", "", "", slotRule)
 		}
 		if r.Source == nil && r.Destination == nil && r.Priority == 0 {
-			return fail(m, InvalidRule, "no element, no source, no destination", false, "rule", "", "", slotRule)
+			return fail(m, firewalld.InvalidRule, "no element, no source, no destination", false, "rule", "", "", slotRule)
 		}
 	}
 	switch r.Element.(type) {
 	case *IcmpBlock, *ForwardPort, *Masquerade, *TCPMSSClamp:
 	default:
 		if r.Log == nil && r.Audit == nil && r.Action == nil {
-			return fail(m, InvalidRule, "no action, no log, no audit", false, "rule", "", "", slotRule)
+			return fail(m, firewalld.InvalidRule, "no action, no log, no audit", false, "rule", "", "", slotRule)
 		}
 	}
 	if err := checkSource(r, m); err != nil {
@@ -91,7 +93,7 @@ func check(r *Rule, m *meta) *Error {
 		switch r.Action.(type) {
 		case *Accept, *Reject, *Drop:
 		default:
-			return fail(m, InvalidAuditType, pyTypeName(r.Action), true, "audit", "",
+			return fail(m, firewalld.InvalidAuditType, pyTypeName(r.Action), true, "audit", "",
 				"accept, reject or drop with audit", slotAudit)
 		}
 		if err := checkLimit(r.Audit.Limit, m, slotAudit); err != nil {
@@ -113,67 +115,67 @@ func pyTypeName(a Action) string {
 	return "<class 'NoneType'>"
 }
 
-func checkSource(r *Rule, m *meta) *Error {
+func checkSource(r *Rule, m *meta) *firewalld.Error {
 	s := r.Source
 	switch {
 	case s == nil:
 	case s.Address != "":
 		if r.Family == FamilyAny {
-			return fail(m, InvalidFamily, "", true, "source address", "", "a rule family", slotSrcAddr)
+			return fail(m, firewalld.InvalidFamily, "", true, "source address", "", "a rule family", slotSrcAddr)
 		}
 		if s.MAC != "" {
-			return fail(m, InvalidRule, "address and mac", false, "source", "", "", slotSrcMAC, slotSource)
+			return fail(m, firewalld.InvalidRule, "address and mac", false, "source", "", "", slotSrcMAC, slotSource)
 		}
 		if s.IPSet != "" {
-			return fail(m, InvalidRule, "address and ipset", false, "source", "", "", slotSrcIPSet, slotSource)
+			return fail(m, firewalld.InvalidRule, "address and ipset", false, "source", "", "", slotSrcIPSet, slotSource)
 		}
 		if !checkAddress(r.Family, s.Address) {
-			return fail(m, InvalidAddr, s.Address, true, "source address", quote(s.Address),
+			return fail(m, firewalld.InvalidAddr, s.Address, true, "source address", quote(s.Address),
 				"an "+string(r.Family)+" address or network", slotSrcAddr)
 		}
 	case s.MAC != "":
 		if s.IPSet != "" {
-			return fail(m, InvalidRule, "mac and ipset", false, "source", "", "", slotSrcIPSet, slotSource)
+			return fail(m, firewalld.InvalidRule, "mac and ipset", false, "source", "", "", slotSrcIPSet, slotSource)
 		}
 		if !checkMAC(s.MAC) {
-			return fail(m, InvalidMAC, s.MAC, true, "source mac", quote(s.MAC), "XX:XX:XX:XX:XX:XX", slotSrcMAC)
+			return fail(m, firewalld.InvalidMAC, s.MAC, true, "source mac", quote(s.MAC), "XX:XX:XX:XX:XX:XX", slotSrcMAC)
 		}
 	case s.IPSet != "":
 		if utf8.RuneCountInString(s.IPSet) > maxIPSet {
-			return fail(m, InvalidIPSet, s.IPSet, true, "source ipset", quote(s.IPSet), "a name of at most 32 characters", slotSrcIPSet)
+			return fail(m, firewalld.InvalidIPSet, s.IPSet, true, "source ipset", quote(s.IPSet), "a name of at most 32 characters", slotSrcIPSet)
 		}
 	default:
-		return fail(m, InvalidRule, "no address, mac and ipset", false, "source", "", "", slotSource)
+		return fail(m, firewalld.InvalidRule, "no address, mac and ipset", false, "source", "", "", slotSource)
 	}
 	return nil
 }
 
-func checkDestination(r *Rule, m *meta) *Error {
+func checkDestination(r *Rule, m *meta) *firewalld.Error {
 	d := r.Destination
 	switch {
 	case d == nil:
 	case d.Address != "":
 		if r.Family == FamilyAny {
-			return fail(m, InvalidFamily, "", true, "destination address", "", "a rule family", slotDstAddr)
+			return fail(m, firewalld.InvalidFamily, "", true, "destination address", "", "a rule family", slotDstAddr)
 		}
 		if d.IPSet != "" {
-			return fail(m, InvalidDestination, "address and ipset", false, "destination", "", "", slotDstIPSet, slotDest)
+			return fail(m, firewalld.InvalidDestination, "address and ipset", false, "destination", "", "", slotDstIPSet, slotDest)
 		}
 		if !checkAddress(r.Family, d.Address) {
-			return fail(m, InvalidAddr, d.Address, true, "destination address", quote(d.Address),
+			return fail(m, firewalld.InvalidAddr, d.Address, true, "destination address", quote(d.Address),
 				"an "+string(r.Family)+" address or network", slotDstAddr)
 		}
 	case d.IPSet != "":
 		if utf8.RuneCountInString(d.IPSet) > maxIPSet {
-			return fail(m, InvalidIPSet, d.IPSet, true, "destination ipset", quote(d.IPSet), "a name of at most 32 characters", slotDstIPSet)
+			return fail(m, firewalld.InvalidIPSet, d.IPSet, true, "destination ipset", quote(d.IPSet), "a name of at most 32 characters", slotDstIPSet)
 		}
 	default:
-		return fail(m, InvalidRule, "no address and ipset", false, "destination", "", "", slotDest)
+		return fail(m, firewalld.InvalidRule, "no address and ipset", false, "destination", "", "", slotDest)
 	}
 	return nil
 }
 
-func checkPortProto(kw, port, proto string, m *meta) *Error {
+func checkPortProto(kw, port, proto string, m *meta) *firewalld.Error {
 	missingPort := m != nil && m.noPort
 	if missingPort || !checkPort(port) {
 		// firewalld 1.3.3 crashes on a missing port (AttributeError); we
@@ -182,7 +184,7 @@ func checkPortProto(kw, port, proto string, m *meta) *Error {
 		if missingPort {
 			found = "no port= attribute"
 		}
-		return fail(m, InvalidPort, port, true, kw+" port", found,
+		return fail(m, firewalld.InvalidPort, port, true, kw+" port", found,
 			"a port, a range a-b or a service name", slotElemName, slotElement)
 	}
 	switch proto {
@@ -193,66 +195,66 @@ func checkPortProto(kw, port, proto string, m *meta) *Error {
 	if m != nil && m.noProto {
 		found = "no protocol= attribute"
 	}
-	return fail(m, InvalidProtocol, proto, true, kw+" protocol", found, "tcp, udp, sctp or dccp", slotElemProto, slotElement)
+	return fail(m, firewalld.InvalidProtocol, proto, true, kw+" protocol", found, "tcp, udp, sctp or dccp", slotElemProto, slotElement)
 }
 
-func checkElement(r *Rule, m *meta) *Error {
+func checkElement(r *Rule, m *meta) *firewalld.Error {
 	switch e := r.Element.(type) {
 	case *Service:
 		if e.Name == "" {
-			return fail(m, InvalidService, "", true, "service", "", "name=", slotElement)
+			return fail(m, firewalld.InvalidService, "", true, "service", "", "name=", slotElement)
 		}
 	case *Port:
 		return checkPortProto("port", e.Port, e.Protocol, m)
 	case *Protocol:
 		if !checkProtocol(e.Value) {
-			return fail(m, InvalidProtocol, e.Value, true, "protocol value", quote(e.Value),
+			return fail(m, firewalld.InvalidProtocol, e.Value, true, "protocol value", quote(e.Value),
 				"0..255 or a name from /etc/protocols", slotElemName, slotElement)
 		}
 	case *Masquerade:
 		if r.Action != nil {
-			return fail(m, InvalidRule, "masquerade and action", false, "masquerade", "", "", slotAction)
+			return fail(m, firewalld.InvalidRule, "masquerade and action", false, "masquerade", "", "", slotAction)
 		}
 		if r.Source != nil && r.Source.MAC != "" {
-			return fail(m, InvalidRule, "masquerade and mac source", false, "masquerade", "", "", slotSrcMAC)
+			return fail(m, firewalld.InvalidRule, "masquerade and mac source", false, "masquerade", "", "", slotSrcMAC)
 		}
 	case *IcmpBlock:
 		if e.Name == "" {
-			return fail(m, InvalidIcmpType, "", true, "icmp-block", "", "name=", slotElement)
+			return fail(m, firewalld.InvalidIcmpType, "", true, "icmp-block", "", "name=", slotElement)
 		}
 		if r.Action != nil {
-			return fail(m, InvalidRule, "icmp-block and action", false, "icmp-block", "", "", slotAction)
+			return fail(m, firewalld.InvalidRule, "icmp-block and action", false, "icmp-block", "", "", slotAction)
 		}
 	case *IcmpType:
 		if e.Name == "" {
-			return fail(m, InvalidIcmpType, "", true, "icmp-type", "", "name=", slotElement)
+			return fail(m, firewalld.InvalidIcmpType, "", true, "icmp-type", "", "name=", slotElement)
 		}
 	case *ForwardPort:
 		if err := checkPortProto("forward-port", e.Port, e.Protocol, m); err != nil {
 			return err
 		}
 		if e.ToPort == "" && e.ToAddr == "" {
-			return fail(m, InvalidPort, "", true, "forward-port", "", "to-port= or to-addr=", slotElement)
+			return fail(m, firewalld.InvalidPort, "", true, "forward-port", "", "to-port= or to-addr=", slotElement)
 		}
 		if e.ToPort != "" && !checkPort(e.ToPort) {
-			return fail(m, InvalidPort, e.ToPort, true, "forward-port to-port", quote(e.ToPort),
+			return fail(m, firewalld.InvalidPort, e.ToPort, true, "forward-port to-port", quote(e.ToPort),
 				"a port, a range a-b or a service name", slotToPort)
 		}
 		if e.ToAddr != "" && !checkSingleAddress(r.Family, e.ToAddr) {
-			return fail(m, InvalidAddr, e.ToAddr, true, "forward-port to-addr", quote(e.ToAddr),
+			return fail(m, firewalld.InvalidAddr, e.ToAddr, true, "forward-port to-addr", quote(e.ToAddr),
 				"a single "+string(r.Family)+" address", slotToAddr)
 		}
 		if r.Family == FamilyAny {
-			return fail(m, InvalidFamily, "", true, "forward-port", "", "a rule family", slotElement)
+			return fail(m, firewalld.InvalidFamily, "", true, "forward-port", "", "a rule family", slotElement)
 		}
 		if r.Action != nil {
-			return fail(m, InvalidRule, "forward-port and action", false, "forward-port", "", "", slotAction)
+			return fail(m, firewalld.InvalidRule, "forward-port and action", false, "forward-port", "", "", slotAction)
 		}
 	case *SourcePort:
 		return checkPortProto("source-port", e.Port, e.Protocol, m)
 	case *TCPMSSClamp:
 		if r.Action != nil {
-			return fail(m, InvalidRule, "tcp-mss-clamp and "+upstreamAction(r.Action, m)+" are mutually exclusive",
+			return fail(m, firewalld.InvalidRule, "tcp-mss-clamp and "+upstreamAction(r.Action, m)+" are mutually exclusive",
 				false, "tcp-mss-clamp", "", "", slotAction)
 		}
 		return checkMSS(e, m)
@@ -264,7 +266,7 @@ func checkElement(r *Rule, m *meta) *Error {
 // "None" and non-ASCII digits through, to fail when applied): pmtu or a
 // decimal 536..65535, leading zeros allowed. The error has firewalld's
 // code and text ("INVALID_RULE: 535").
-func checkMSS(e *TCPMSSClamp, m *meta) *Error {
+func checkMSS(e *TCPMSSClamp, m *meta) *firewalld.Error {
 	raw := e.Value.String()
 	if m != nil && m.hasMSS {
 		raw = m.mss
@@ -274,7 +276,7 @@ func checkMSS(e *TCPMSSClamp, m *meta) *Error {
 	if _, ok := parseMSS(raw); ok {
 		return nil
 	}
-	return fail(m, InvalidRule, raw, true, "tcp-mss-clamp value", quote(raw),
+	return fail(m, firewalld.InvalidRule, raw, true, "tcp-mss-clamp value", quote(raw),
 		"pmtu or a number 536..65535", slotElemName, slotElement)
 }
 
@@ -297,25 +299,25 @@ func parseMSS(s string) (MSS, bool) {
 	return MSS(v), true
 }
 
-func checkLog(r *Rule, m *meta) *Error {
+func checkLog(r *Rule, m *meta) *firewalld.Error {
 	switch l := r.Log.(type) {
 	case *Log:
 		if err := checkPrefix("log", l.Prefix, m); err != nil {
 			return err
 		}
 		if l.Level != "" && !contains(logLevels, l.Level) {
-			return fail(m, InvalidLogLevel, l.Level, true, "log level", quote(l.Level), strings.Join(logLevels, ", "), slotLogLevel, slotLog)
+			return fail(m, firewalld.InvalidLogLevel, l.Level, true, "log level", quote(l.Level), strings.Join(logLevels, ", "), slotLogLevel, slotLog)
 		}
 		return checkLimit(l.Limit, m, slotLog)
 	case *NFLog:
 		if l.Group != "" && !checkUINT16(l.Group) {
-			return fail(m, InvalidNFLogGroup, "nflog 'group' must be an integer between 0 and 65535.", false, "nflog group", "", "", slotLogLevel, slotLog)
+			return fail(m, firewalld.InvalidNFLogGroup, "nflog 'group' must be an integer between 0 and 65535.", false, "nflog group", "", "", slotLogLevel, slotLog)
 		}
 		if err := checkPrefix("nflog", l.Prefix, m); err != nil {
 			return err
 		}
 		if l.QueueSize != "" && !checkUINT16(l.QueueSize) {
-			return fail(m, InvalidNFLogQueue, "nflog 'queue-size' must be an integer between 0 and 65535.", false, "nflog queue-size", "", "", slotLogQueue, slotLog)
+			return fail(m, firewalld.InvalidNFLogQueue, "nflog 'queue-size' must be an integer between 0 and 65535.", false, "nflog queue-size", "", "", slotLogQueue, slotLog)
 		}
 		return checkLimit(l.Limit, m, slotLog)
 	}
@@ -326,27 +328,27 @@ func checkLog(r *Rule, m *meta) *Error {
 // firewalld 1.3.3 counts characters: a longer non-ASCII prefix crashes
 // firewalld with the log (nft 1.0.6 overflows a buffer) and fails late with
 // nflog (ERANGE).
-func checkPrefix(kw, prefix string, m *meta) *Error {
+func checkPrefix(kw, prefix string, m *meta) *firewalld.Error {
 	if len(prefix) <= maxPrefix {
 		return nil
 	}
 	terse := utf8.RuneCountInString(prefix) <= maxPrefix
-	return fail(m, InvalidLogPrefix, "maximum accepted length of 'prefix' is 127.", terse, kw+" prefix",
+	return fail(m, firewalld.InvalidLogPrefix, "maximum accepted length of 'prefix' is 127.", terse, kw+" prefix",
 		strconv.Itoa(len(prefix))+" bytes", "at most 127 bytes of UTF-8", slotLogPrefix, slotLog)
 }
 
-func checkAction(r *Rule, m *meta) *Error {
+func checkAction(r *Rule, m *meta) *firewalld.Error {
 	switch a := r.Action.(type) {
 	case nil:
 		return nil
 	case *Reject:
 		if a.Type != "" {
 			if r.Family == FamilyAny {
-				return fail(m, InvalidRule, "When using reject type you must specify also rule family.", false,
+				return fail(m, firewalld.InvalidRule, "When using reject type you must specify also rule family.", false,
 					"reject type", "", "", slotActionAttr, slotAction)
 			}
 			if types := rejectTypes[r.Family]; !contains(types, a.Type) {
-				return fail(m, InvalidRule, "Wrong reject type "+a.Type+".\nUse one of: "+strings.Join(types, ", ")+".",
+				return fail(m, firewalld.InvalidRule, "Wrong reject type "+a.Type+".\nUse one of: "+strings.Join(types, ", ")+".",
 					false, "reject type", "", "", slotActionAttr, slotAction)
 			}
 		}
@@ -358,9 +360,9 @@ func checkAction(r *Rule, m *meta) *Error {
 	return checkLimit(r.Action.limit(), m, slotAction)
 }
 
-func checkMark(a *Mark, m *meta) *Error {
+func checkMark(a *Mark, m *meta) *firewalld.Error {
 	if a.Set == "" {
-		return fail(m, InvalidMark, "no value set", false, "mark", "", "set=VALUE[/MASK]", slotAction)
+		return fail(m, firewalld.InvalidMark, "no value set", false, "mark", "", "set=VALUE[/MASK]", slotAction)
 	}
 	ok := true
 	if strings.Contains(a.Set, "/") {
@@ -370,7 +372,7 @@ func checkMark(a *Mark, m *meta) *Error {
 		ok = checkUINT32(a.Set)
 	}
 	if !ok {
-		return fail(m, InvalidMark, a.Set, true, "mark set", quote(a.Set), "VALUE[/MASK], each 0..4294967295", slotActionAttr)
+		return fail(m, firewalld.InvalidMark, a.Set, true, "mark set", quote(a.Set), "VALUE[/MASK], each 0..4294967295", slotActionAttr)
 	}
 	return nil
 }
@@ -426,7 +428,7 @@ func parseLimit(value, burst string, hasBurst bool) (Limit, *limitError) {
 	return l, nil
 }
 
-func checkLimit(l *Limit, m *meta, owner slot) *Error {
+func checkLimit(l *Limit, m *meta, owner slot) *firewalld.Error {
 	if l == nil {
 		return nil
 	}
@@ -444,7 +446,7 @@ func checkLimit(l *Limit, m *meta, owner slot) *Error {
 	if err == nil {
 		return nil
 	}
-	e := &Error{Code: InvalidLimit, Msg: err.msg, verbose: true, Construct: "limit", Expected: err.reason}
+	e := &firewalld.Error{Code: firewalld.InvalidLimit, Msg: err.msg, Detailed: true, Construct: "limit", Expected: err.reason}
 	if at.col != 0 {
 		m.place(e, at)
 		if at.line != 0 {

@@ -27,7 +27,7 @@
 // shows; Key (that string) and Equal decide whether two rules are the same
 // for add, query and remove. *Rule is an xml.Marshaler and
 // xml.Unmarshaler for the <rule> element of firewalld's zone and policy
-// files (xml.go). Errors are *Error: a firewalld Code (name and number),
+// files (xml.go). Errors are *firewalld.Error: a firewalld code (name and number),
 // firewalld's text, and our position and reason.
 //
 // # Differences from firewalld 1.3.3

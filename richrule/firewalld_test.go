@@ -1,6 +1,8 @@
 package richrule
 
 import (
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
+
 	"errors"
 	"fmt"
 	"strings"
@@ -77,7 +79,7 @@ func addRichRule(t *testing.T, zone dbus.BusObject, rule string) error {
 		if err == nil {
 			return nil
 		}
-		if code, msg := firewalldError(err); code != CommandFailed.Name() || msg != "'handle'" {
+		if code, msg := firewalldError(err); code != firewalld.CommandFailed.Name() || msg != "'handle'" {
 			return err
 		}
 		t.Logf("firewalld: COMMAND_FAILED: 'handle' (its nft handle race); trying again")
@@ -95,11 +97,11 @@ func firewalldError(err error) (code, msg string) {
 	}
 	text := fmt.Sprint(de.Body[0])
 	name, rest, found := strings.Cut(text, ":")
-	if _, ok := CodeByName(name); ok {
+	if _, ok := firewalld.CodeByName(name); ok {
 		if found {
 			return name, strings.TrimPrefix(rest, " ")
 		}
 		return name, ""
 	}
-	return UnknownError.Name(), text
+	return firewalld.UnknownError.Name(), text
 }

@@ -1,12 +1,14 @@
 package richrule
 
 import (
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
+
 	"encoding/xml"
 	"errors"
 	"testing"
 )
 
-// FuzzParse: no input panics; an error is always a *Error with a known
+// FuzzParse: no input panics; an error is always a *firewalld.Error with a known
 // code; an accepted rule prints a canonical string that parses back to an
 // equal rule printing the same, and survives the XML round trip. The seed
 // corpus in testdata/fuzz/FuzzParse holds every vector's input.
@@ -15,11 +17,11 @@ func FuzzParse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		r, err := Parse(s)
 		if err != nil {
-			var e *Error
+			var e *firewalld.Error
 			if !errors.As(err, &e) {
-				t.Fatalf("Parse(%q): error %T %v is not a *Error", s, err, err)
+				t.Fatalf("Parse(%q): error %T %v is not a *firewalld.Error", s, err, err)
 			}
-			if _, ok := codeNames[e.Code]; !ok {
+			if !e.Code.Named() {
 				t.Fatalf("Parse(%q): unknown code %d", s, e.Code)
 			}
 			_ = e.Error()

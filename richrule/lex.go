@@ -1,6 +1,8 @@
 package richrule
 
 import (
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
+
 	"strings"
 	"unicode/utf8"
 )
@@ -33,7 +35,7 @@ type input struct {
 	ascii bool
 }
 
-func newInput(s string) (*input, *Error) {
+func newInput(s string) (*input, *firewalld.Error) {
 	in := &input{orig: s, text: s, clean: true, ascii: true}
 	for i := 0; i < len(s); i++ {
 		c := s[i]
@@ -54,11 +56,11 @@ func newInput(s string) (*input, *Error) {
 		col++
 		switch {
 		case r == utf8.RuneError && isBadUTF8(s[i:]):
-			return nil, &Error{Code: InvalidRule, Msg: "invalid UTF-8", Column: col, verbose: true,
+			return nil, &firewalld.Error{Code: firewalld.InvalidRule, Msg: "invalid UTF-8", Column: col, Detailed: true,
 				Construct: "rule text", Expected: "UTF-8 text"}
 		case r == 0xFFFE || r == 0xFFFF:
-			return nil, &Error{Code: InvalidRule, Msg: "character " + quoteRune(r) + " cannot be stored",
-				Column: col, verbose: true, Construct: "rule text", Expected: "characters XML can hold"}
+			return nil, &firewalld.Error{Code: firewalld.InvalidRule, Msg: "character " + quoteRune(r) + " cannot be stored",
+				Column: col, Detailed: true, Construct: "rule text", Expected: "characters XML can hold"}
 		case r < 32 || (r >= 127 && r < 160):
 			in.clean = false
 		default:
@@ -108,7 +110,7 @@ func isShellSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c 
 // words splits like shlex.split(text). A word that is one unquoted run of
 // the text is a substring of it; others are built. errOff locates an
 // unterminated quote or a trailing backslash.
-func (in *input) words(dst []token) ([]token, *Error) {
+func (in *input) words(dst []token) ([]token, *firewalld.Error) {
 	s := in.text
 	var buf []byte
 	i := 0
@@ -181,15 +183,15 @@ func (in *input) words(dst []token) ([]token, *Error) {
 	}
 }
 
-func (in *input) lexError(msg string, off int, construct, expected string) *Error {
-	return &Error{Code: InvalidRule, Msg: msg, Column: in.column(off), verbose: true,
+func (in *input) lexError(msg string, off int, construct, expected string) *firewalld.Error {
+	return &firewalld.Error{Code: firewalld.InvalidRule, Msg: msg, Column: in.column(off), Detailed: true,
 		Construct: construct, Expected: expected}
 }
 
 // lex turns the text into tokens, ending with the EOL marker. It reports
 // the first word with a bad "=" the way firewalld's _lexer does, before
 // any parsing.
-func (in *input) lex(dst []token) ([]token, *Error) {
+func (in *input) lex(dst []token) ([]token, *firewalld.Error) {
 	toks, err := in.words(dst)
 	if err != nil {
 		return nil, err
@@ -202,8 +204,8 @@ func (in *input) lex(dst []token) ([]token, *Error) {
 		}
 		name, value := t.name[:eq], t.name[eq+1:]
 		if name == "" || value == "" || strings.IndexByte(value, '=') >= 0 {
-			return nil, &Error{Code: InvalidRule, Msg: "internal error in _lexer(): " + t.name,
-				Column: in.column(t.off), verbose: true, Construct: "attribute",
+			return nil, &firewalld.Error{Code: firewalld.InvalidRule, Msg: "internal error in _lexer(): " + t.name,
+				Column: in.column(t.off), Detailed: true, Construct: "attribute",
 				Found: quote(t.name), Expected: "name=value with a non-empty name and value and one '='"}
 		}
 		t.name, t.value, t.attr = name, value, true

@@ -1,5 +1,7 @@
 package richrule
 
+import "github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
+
 // meta is what a Rule does not hold but the check needs: where each part
 // was written (for error positions) and the values as written where the
 // typed Rule keeps a normalised form (limit rates, the clamp value), so
@@ -81,7 +83,7 @@ func (m *meta) raw(l *Limit) *rawLimit {
 }
 
 // locate fills e's position from the first known slot.
-func (m *meta) locate(e *Error, slots ...slot) *Error {
+func (m *meta) locate(e *firewalld.Error, slots ...slot) *firewalld.Error {
 	if m == nil {
 		return e
 	}
@@ -97,7 +99,7 @@ func (m *meta) locate(e *Error, slots ...slot) *Error {
 	return e
 }
 
-func (m *meta) place(e *Error, p pos) {
+func (m *meta) place(e *firewalld.Error, p pos) {
 	switch {
 	case p.line != 0:
 		e.Line, e.Column = int(p.line), int(p.col)

@@ -1,7 +1,9 @@
 package richrule
 
+import "github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
+
 // Parse reads a rich rule the way firewalld 1.3.3 does and checks it (see
-// Check). It returns a *Error with firewalld's code when the rule is
+// Check). It returns a *firewalld.Error with firewalld's code when the rule is
 // invalid; the deliberate differences are listed in doc.go.
 func Parse(s string) (*Rule, error) {
 	r, err := parse(s)
@@ -11,11 +13,11 @@ func Parse(s string) (*Rule, error) {
 	return r, nil
 }
 
-func parse(s string) (*Rule, *Error) {
+func parse(s string) (*Rule, *firewalld.Error) {
 	if s == "" {
 		// firewalld's constructor skips an empty string; the check when
 		// adding it then reports this.
-		return nil, &Error{Code: InvalidRule, Msg: "no element, no action", verbose: true,
+		return nil, &firewalld.Error{Code: firewalld.InvalidRule, Msg: "no element, no action", Detailed: true,
 			Construct: "rule", Found: "an empty rule"}
 	}
 	in, err := newInput(s)
@@ -32,7 +34,7 @@ func parse(s string) (*Rule, *Error) {
 	// A rule whose first word is EOL (the marker, or written) is empty to
 	// firewalld 1.3.3.
 	if t := p.toks[0]; !t.attr && t.name == eolWord {
-		return nil, &Error{Code: InvalidRule, Msg: "empty rule"}
+		return nil, &firewalld.Error{Code: firewalld.InvalidRule, Msg: "empty rule"}
 	}
 	if err := p.run(); err != nil {
 		return nil, err
@@ -177,7 +179,7 @@ func (p *parser) push(s state) { p.stack = append(p.stack, s) }
 
 func (p *parser) pop() { p.stack = p.stack[:len(p.stack)-1] }
 
-func (p *parser) run() *Error {
+func (p *parser) run() *firewalld.Error {
 	for i := 0; ; {
 		if i >= len(p.toks) {
 			return p.crashed()
@@ -201,15 +203,15 @@ func (p *parser) run() *Error {
 
 // crashed reports the words firewalld 1.3.3 cannot finish (IndexError,
 // reported by firewalld as UNKNOWN_ERROR "list index out of range").
-func (p *parser) crashed() *Error {
-	e := p.errAt(&p.toks[p.dead], InvalidRule, p.deadMsg)
+func (p *parser) crashed() *firewalld.Error {
+	e := p.errAt(&p.toks[p.dead], firewalld.InvalidRule, p.deadMsg)
 	e.Construct = "rule"
-	e.verbose = true
+	e.Detailed = true
 	return e
 }
 
-func (p *parser) errAt(t *token, code Code, msg string) *Error {
-	e := &Error{Code: code, Msg: msg}
+func (p *parser) errAt(t *token, code firewalld.Code, msg string) *firewalld.Error {
+	e := &firewalld.Error{Code: code, Msg: msg}
 	if t != nil {
 		e.Column = p.in.column(t.off)
 	}
@@ -220,43 +222,43 @@ func (p *parser) errAt(t *token, code Code, msg string) *Error {
 // state: known attribute or keyword, and no second source, destination,
 // element, log, audit or action. Unlike firewalld we count tcp-mss-clamp
 // as an element here, so it cannot silently replace another one.
-func (p *parser) precheck(t *token) *Error {
+func (p *parser) precheck(t *token) *firewalld.Error {
 	if t.attr {
 		if !validAttr(t.name) {
-			return p.errAt(t, InvalidRule, "bad attribute '"+t.name+"'")
+			return p.errAt(t, firewalld.InvalidRule, "bad attribute '"+t.name+"'")
 		}
 		return nil
 	}
 	if _, ok := keywordState(t.name); !ok {
-		return p.errAt(t, InvalidRule, "unknown element "+t.name)
+		return p.errAt(t, firewalld.InvalidRule, "unknown element "+t.name)
 	}
 	r := p.r
 	switch t.name {
 	case "source":
 		if r.Source != nil {
-			return p.errAt(t, InvalidRule, "more than one 'source' element")
+			return p.errAt(t, firewalld.InvalidRule, "more than one 'source' element")
 		}
 	case "destination":
 		if r.Destination != nil {
-			return p.errAt(t, InvalidRule, "more than one 'destination' element")
+			return p.errAt(t, firewalld.InvalidRule, "more than one 'destination' element")
 		}
 	case "protocol", "service", "port", "icmp-block", "icmp-type", "masquerade", "forward-port",
 		"source-port", "tcp-mss-clamp":
 		if r.Element != nil {
-			return p.errAt(t, InvalidRule, "more than one element. There cannot be both '"+t.name+
+			return p.errAt(t, firewalld.InvalidRule, "more than one element. There cannot be both '"+t.name+
 				"' and '"+upstreamElement(r.Element, &p.m)+"' in one rule.")
 		}
 	case "log", "nflog":
 		if r.Log != nil {
-			return p.errAt(t, InvalidRule, "more than one logging element")
+			return p.errAt(t, firewalld.InvalidRule, "more than one logging element")
 		}
 	case "audit":
 		if r.Audit != nil {
-			return p.errAt(t, InvalidRule, "more than one 'audit' element")
+			return p.errAt(t, firewalld.InvalidRule, "more than one 'audit' element")
 		}
 	case "accept", "drop", "reject", "mark":
 		if r.Action != nil {
-			return p.errAt(t, InvalidRule, "more than one 'action' element. There cannot be both '"+t.name+
+			return p.errAt(t, firewalld.InvalidRule, "more than one 'action' element. There cannot be both '"+t.name+
 				"' and '"+upstreamAction(r.Action, &p.m)+"' in one rule.")
 		}
 	}
@@ -265,7 +267,7 @@ func (p *parser) precheck(t *token) *Error {
 
 // step handles one word in the current state. back reports that the word
 // closed an element and must be read again by the enclosing state.
-func (p *parser) step(t *token) (back bool, err *Error) {
+func (p *parser) step(t *token) (back bool, err *firewalld.Error) {
 	switch p.top() {
 	case stNone:
 		return false, p.stepStart(t)
@@ -295,43 +297,43 @@ func (p *parser) step(t *token) (back bool, err *Error) {
 	return true, p.closeElement()
 }
 
-func (p *parser) stepStart(t *token) *Error {
+func (p *parser) stepStart(t *token) *firewalld.Error {
 	switch {
 	case t.attr && t.name == "family":
-		return p.errAt(t, InvalidRule, "'family' outside of rule. Use 'rule family=...'.")
+		return p.errAt(t, firewalld.InvalidRule, "'family' outside of rule. Use 'rule family=...'.")
 	case t.attr && t.name == "priority":
-		return p.errAt(t, InvalidRule, "'priority' outside of rule. Use 'rule priority=...'.")
+		return p.errAt(t, firewalld.InvalidRule, "'priority' outside of rule. Use 'rule priority=...'.")
 	case t.attr:
-		return p.errAt(t, InvalidRule, "'"+t.name+"' outside of any element. Use 'rule <element> "+t.name+"= ...'.")
+		return p.errAt(t, firewalld.InvalidRule, "'"+t.name+"' outside of any element. Use 'rule <element> "+t.name+"= ...'.")
 	case t.name != "rule":
-		return p.errAt(t, InvalidRule, "'"+t.name+"' outside of rule. Use 'rule ... "+t.name+" ...'.")
+		return p.errAt(t, firewalld.InvalidRule, "'"+t.name+"' outside of rule. Use 'rule ... "+t.name+" ...'.")
 	}
 	p.push(stRule)
 	p.m.set(slotRule, t.off)
 	return nil
 }
 
-func (p *parser) stepRule(t *token) *Error {
+func (p *parser) stepRule(t *token) *firewalld.Error {
 	if t.attr {
 		switch t.name {
 		case "family":
 			if t.value != "ipv4" && t.value != "ipv6" {
-				return p.errAt(t, InvalidRule, "'family' attribute cannot have '"+t.value+
+				return p.errAt(t, firewalld.InvalidRule, "'family' attribute cannot have '"+t.value+
 					"' value. Use 'ipv4' or 'ipv6' instead.")
 			}
 			p.r.Family = Family(t.value)
 		case "priority":
 			v, ok := pyInt10(t.value)
 			if !ok {
-				e := p.errAt(t, InvalidPriority, "invalid 'priority' attribute value '"+t.value+"'.")
+				e := p.errAt(t, firewalld.InvalidPriority, "invalid 'priority' attribute value '"+t.value+"'.")
 				return e
 			}
 			p.r.Priority = int(v)
 			p.m.set(slotPriority, t.off)
 		case "protocol":
-			return p.errAt(t, InvalidRule, "wrong 'protocol' usage. Use either 'rule protocol value=...' or  'rule [forward-]port protocol=...'.")
+			return p.errAt(t, firewalld.InvalidRule, "wrong 'protocol' usage. Use either 'rule protocol value=...' or  'rule [forward-]port protocol=...'.")
 		default:
-			return p.errAt(t, InvalidRule, "attribute '"+t.name+"' outside of any element. Use 'rule <element> "+t.name+"= ...'.")
+			return p.errAt(t, firewalld.InvalidRule, "attribute '"+t.name+"' outside of any element. Use 'rule <element> "+t.name+"= ...'.")
 		}
 		return nil
 	}
@@ -368,7 +370,7 @@ func (p *parser) stepRule(t *token) *Error {
 
 // stepNamed reads the single attribute of protocol, service, icmp-block
 // and icmp-type; firewalld closes those at once.
-func (p *parser) stepNamed(t *token) *Error {
+func (p *parser) stepNamed(t *token) *firewalld.Error {
 	st := p.top()
 	want, kw := "name", ""
 	switch st {
@@ -382,8 +384,8 @@ func (p *parser) stepNamed(t *token) *Error {
 		kw = "icmp-type"
 	}
 	if !t.attr || t.name != want {
-		e := p.errAt(t, InvalidRule, "invalid '"+kw+"' element")
-		e.verbose, e.Construct, e.Expected = true, kw, want+"=..."
+		e := p.errAt(t, firewalld.InvalidRule, "invalid '"+kw+"' element")
+		e.Detailed, e.Construct, e.Expected = true, kw, want+"=..."
 		if t.name == eolWord && !t.attr {
 			e.Found = "end of rule"
 		} else {
@@ -519,12 +521,12 @@ func (p *parser) mark(s slot, v attrVal) {
 }
 
 // closeElement builds the element the collected attributes describe.
-func (p *parser) closeElement() *Error {
+func (p *parser) closeElement() *firewalld.Error {
 	a, r, m := &p.a, p.r, &p.m
 	switch p.top() {
 	case stSource:
 		if !a.address.set && !a.mac.set && !a.ipset.set {
-			e := &Error{Code: InvalidRule, Msg: "no address, mac and ipset", verbose: true,
+			e := &firewalld.Error{Code: firewalld.InvalidRule, Msg: "no address, mac and ipset", Detailed: true,
 				Construct: "source", Expected: "address=, mac= or ipset="}
 			return m.locate(e, slotSource)
 		}
@@ -534,7 +536,7 @@ func (p *parser) closeElement() *Error {
 		p.mark(slotSrcIPSet, a.ipset)
 	case stDestination:
 		if !a.address.set && !a.ipset.set {
-			e := &Error{Code: InvalidRule, Msg: "no address and ipset", verbose: true,
+			e := &firewalld.Error{Code: firewalld.InvalidRule, Msg: "no address and ipset", Detailed: true,
 				Construct: "destination", Expected: "address= or ipset="}
 			return m.locate(e, slotDest)
 		}
@@ -595,7 +597,7 @@ func (p *parser) startLimit(t *token) {
 // stepLimit reads "limit value=R/U [burst=N]". firewalld 1.3.3 takes
 // exactly one value= and knows no burst; 2.x takes both in any order. We
 // take each once, in any order, and close on the first other word.
-func (p *parser) stepLimit(t *token) (bool, *Error) {
+func (p *parser) stepLimit(t *token) (bool, *firewalld.Error) {
 	if t.attr {
 		switch {
 		case t.name == "value" && !p.limValue.set:
@@ -607,8 +609,8 @@ func (p *parser) stepLimit(t *token) (bool, *Error) {
 		}
 	}
 	if !p.limValue.set {
-		e := p.errAt(t, InvalidRule, "invalid 'limit' element")
-		e.verbose, e.Construct, e.Expected = true, "limit", `value="RATE/UNIT"`
+		e := p.errAt(t, firewalld.InvalidRule, "invalid 'limit' element")
+		e.Detailed, e.Construct, e.Expected = true, "limit", `value="RATE/UNIT"`
 		if !t.attr && t.name == eolWord {
 			e.Found = "end of rule"
 		} else {

@@ -1,6 +1,8 @@
 package richrule
 
 import (
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
+
 	"strings"
 	"unicode/utf8"
 )
@@ -81,7 +83,7 @@ func upstreamLimit(l *Limit, m *meta) string {
 // quote, "=", an escaping backslash or a control character would read back
 // as a different rule, or not at all. firewalld 1.3.3 accepts such values
 // and then lists a rule nobody can type back (not even to remove it).
-func checkPrintable(r *Rule, m *meta) *Error {
+func checkPrintable(r *Rule, m *meta) *firewalld.Error {
 	type field struct {
 		what, v string
 		at      slot
@@ -147,8 +149,8 @@ func checkPrintable(r *Rule, m *meta) *Error {
 	return nil
 }
 
-func unprintableError(m *meta, what, v, bad string, at slot) *Error {
-	return fail(m, InvalidRule, what+" value "+quoteAny(v)+" contains "+bad+
+func unprintableError(m *meta, what, v, bad string, at slot) *firewalld.Error {
+	return fail(m, firewalld.InvalidRule, what+" value "+quoteAny(v)+" contains "+bad+
 		", which the rule syntax cannot print back", true, what, bad, "a value without it", at)
 }
 

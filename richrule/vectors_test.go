@@ -1,6 +1,8 @@
 package richrule
 
 import (
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
+
 	"bufio"
 	"bytes"
 	"encoding/xml"
@@ -145,10 +147,10 @@ func loadVectors(t testing.TB) ([]*vector, map[string][]string) {
 }
 
 // result is what our parser does with the input, as a vector line.
-func result(input string) (outcome, *Rule, *Error) {
+func result(input string) (outcome, *Rule, *firewalld.Error) {
 	r, err := Parse(input)
 	if err != nil {
-		var e *Error
+		var e *firewalld.Error
 		if !errors.As(err, &e) {
 			return outcome{code: "NOT_AN_ERROR", text: err.Error()}, nil, nil
 		}
@@ -195,9 +197,9 @@ func TestVectors(t *testing.T) {
 			}
 		})
 	}
-	for _, c := range []Code{InvalidRule, InvalidPriority, MissingFamily, InvalidAddr, InvalidMAC, InvalidIPSet,
-		InvalidDestination, InvalidPort, InvalidProtocol, InvalidLogPrefix, InvalidLogLevel, InvalidNFLogGroup,
-		InvalidNFLogQueue, InvalidAuditType, InvalidMark, InvalidLimit} {
+	for _, c := range []firewalld.Code{firewalld.InvalidRule, firewalld.InvalidPriority, firewalld.MissingFamily, firewalld.InvalidAddr, firewalld.InvalidMAC, firewalld.InvalidIPSet,
+		firewalld.InvalidDestination, firewalld.InvalidPort, firewalld.InvalidProtocol, firewalld.InvalidLogPrefix, firewalld.InvalidLogLevel, firewalld.InvalidNFLogGroup,
+		firewalld.InvalidNFLogQueue, firewalld.InvalidAuditType, firewalld.InvalidMark, firewalld.InvalidLimit} {
 		if !codes[c.Name()] {
 			t.Errorf("no vector produces %s", c.Name())
 		}

@@ -1,6 +1,8 @@
 package richrule
 
 import (
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
+
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -131,7 +133,7 @@ func (w *xmlWriter) leaf(name string, lim *Limit, kv ...string) {
 
 // UnmarshalXML reads a <rule> element as firewalld 1.3.3 writes it
 // (<tcp-mss-clamp/>, value="None", invert="True", limits as children) and
-// runs Check. Errors are *Error: PARSE_ERROR for the XML structure (the
+// runs Check. Errors are *firewalld.Error: PARSE_ERROR for the XML structure (the
 // texts of firewalld's reader), the Check codes for the content, with the
 // line and column of the element.
 func (r *Rule) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
@@ -160,8 +162,8 @@ func (x *xmlReader) pos() pos {
 	return pos{line: int32(line), col: int32(col)}
 }
 
-func (x *xmlReader) errf(code Code, construct, msg string) *Error {
-	e := &Error{Code: code, Msg: msg, Construct: construct, verbose: true}
+func (x *xmlReader) errf(code firewalld.Code, construct, msg string) *firewalld.Error {
+	e := &firewalld.Error{Code: code, Msg: msg, Construct: construct, Detailed: true}
 	p := x.pos()
 	e.Line, e.Column = int(p.line), int(p.col)
 	return e
@@ -174,7 +176,7 @@ func (x *xmlReader) at(s slot, tag string) {
 
 // elementAttrs checks an element's attributes against firewalld's
 // PARSER_REQUIRED_ELEMENT_ATTRS and PARSER_OPTIONAL_ELEMENT_ATTRS.
-func (x *xmlReader) elementAttrs(el xml.StartElement, required, optional []string) (attrs, *Error) {
+func (x *xmlReader) elementAttrs(el xml.StartElement, required, optional []string) (attrs, *firewalld.Error) {
 	a := make(attrs, len(el.Attr))
 	for _, at := range el.Attr {
 		a[at.Name.Local] = at.Value
@@ -182,12 +184,12 @@ func (x *xmlReader) elementAttrs(el xml.StartElement, required, optional []strin
 	name := el.Name.Local
 	for _, k := range required {
 		if _, ok := a[k]; !ok {
-			return nil, x.errf(ParseError, "<"+name+">", "Missing attribute "+k+" for "+name)
+			return nil, x.errf(firewalld.ParseError, "<"+name+">", "Missing attribute "+k+" for "+name)
 		}
 	}
 	for _, at := range el.Attr {
 		if !contains(required, at.Name.Local) && !contains(optional, at.Name.Local) {
-			return nil, x.errf(ParseError, "<"+name+">", name+": Unexpected attribute "+at.Name.Local)
+			return nil, x.errf(firewalld.ParseError, "<"+name+">", name+": Unexpected attribute "+at.Name.Local)
 		}
 	}
 	return a, nil
@@ -204,7 +206,7 @@ func (x *xmlReader) read(start xml.StartElement) error {
 	if p, ok := a["priority"]; ok {
 		v, ok := pyInt10(p)
 		if !ok {
-			return x.errf(InvalidPriority, "<rule>", "invalid 'priority' attribute value '"+p+"'.")
+			return x.errf(firewalld.InvalidPriority, "<rule>", "invalid 'priority' attribute value '"+p+"'.")
 		}
 		r.Priority = int(v)
 		x.at(slotPriority, "rule")
@@ -233,7 +235,7 @@ func (x *xmlReader) child(el xml.StartElement) error {
 	name := el.Name.Local
 	spec, ok := xmlElements[name]
 	if !ok {
-		return x.errf(ParseError, "<"+name+">", "Unexpected element "+name)
+		return x.errf(firewalld.ParseError, "<"+name+">", "Unexpected element "+name)
 	}
 	a, aerr := x.elementAttrs(el, spec.required, spec.optional)
 	if aerr != nil {
@@ -286,7 +288,7 @@ var xmlElements = map[string]xmlSpec{
 	"mark":          {kindAction, []string{"set"}, nil},
 }
 
-func (x *xmlReader) duplicate(name string, kind xmlKind) *Error {
+func (x *xmlReader) duplicate(name string, kind xmlKind) *firewalld.Error {
 	r := x.r
 	var msg string
 	switch {
@@ -305,7 +307,7 @@ func (x *xmlReader) duplicate(name string, kind xmlKind) *Error {
 	default:
 		return nil
 	}
-	return x.errf(InvalidRule, "<"+name+">", msg)
+	return x.errf(firewalld.InvalidRule, "<"+name+">", msg)
 }
 
 // limitChild reads the content of an element up to its end: a <limit>
@@ -325,10 +327,10 @@ func (x *xmlReader) limitChild(name string, kind xmlKind) (*Limit, error) {
 			return lim, nil
 		case xml.StartElement:
 			if t.Name.Local != "limit" || kind < kindLog {
-				return nil, x.errf(ParseError, "<"+name+">", "Unexpected element "+t.Name.Local+" in "+name)
+				return nil, x.errf(firewalld.ParseError, "<"+name+">", "Unexpected element "+t.Name.Local+" in "+name)
 			}
 			if lim != nil {
-				return nil, x.errf(InvalidRule, "<limit>", "more than one limit in '"+name+"'")
+				return nil, x.errf(firewalld.InvalidRule, "<limit>", "more than one limit in '"+name+"'")
 			}
 			a, aerr := x.elementAttrs(t, []string{"value"}, []string{"burst"})
 			if aerr != nil {
@@ -358,7 +360,7 @@ func (x *xmlReader) build(name string, a attrs, lim *Limit) error {
 		x.attrAt(a, "mac", slotSrcMAC, name)
 		x.attrAt(a, "ipset", slotSrcIPSet, name)
 		if s.Address == "" && s.MAC == "" && s.IPSet == "" {
-			return x.errf(InvalidRule, "<source>", "no address, mac and ipset")
+			return x.errf(firewalld.InvalidRule, "<source>", "no address, mac and ipset")
 		}
 		r.Source = s
 	case "destination":
@@ -367,7 +369,7 @@ func (x *xmlReader) build(name string, a attrs, lim *Limit) error {
 		x.attrAt(a, "address", slotDstAddr, name)
 		x.attrAt(a, "ipset", slotDstIPSet, name)
 		if d.Address == "" && d.IPSet == "" {
-			return x.errf(InvalidRule, "<destination>", "no address and ipset")
+			return x.errf(firewalld.InvalidRule, "<destination>", "no address and ipset")
 		}
 		r.Destination = d
 	case "log", "nflog":
@@ -412,12 +414,12 @@ func (x *xmlReader) buildLog(name string, a attrs, lim *Limit) error {
 	// even express.
 	for _, k := range []string{"prefix", "group", "queue-size"} {
 		if v, ok := a[k]; ok && v == "" {
-			code := InvalidLogPrefix
+			code := firewalld.InvalidLogPrefix
 			switch k {
 			case "group":
-				code = InvalidNFLogGroup
+				code = firewalld.InvalidNFLogGroup
 			case "queue-size":
-				code = InvalidNFLogQueue
+				code = firewalld.InvalidNFLogQueue
 			}
 			e := x.errf(code, "<"+name+">", "")
 			e.Found, e.Expected = "an empty "+k, "a value or no "+k+" attribute"

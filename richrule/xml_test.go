@@ -1,6 +1,8 @@
 package richrule
 
 import (
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
+
 	"encoding/xml"
 	"errors"
 	"os"
@@ -133,9 +135,9 @@ func TestXMLErrors(t *testing.T) {
 			doc := "<rule" + ruleAttrs[tt.name] + ">" + tt.xml + "</rule>"
 			var r Rule
 			err := xml.Unmarshal([]byte(doc), &r)
-			var e *Error
+			var e *firewalld.Error
 			if !errors.As(err, &e) {
-				t.Fatalf("Unmarshal(%s) = %v, want a *Error", doc, err)
+				t.Fatalf("Unmarshal(%s) = %v, want a *firewalld.Error", doc, err)
 			}
 			if e.Code.Name() != tt.code || !strings.Contains(e.Error(), tt.text) {
 				t.Errorf("Unmarshal(%s) = %q, want %s containing %q", doc, e, tt.code, tt.text)
@@ -166,8 +168,8 @@ func TestXMLInvert(t *testing.T) {
 func TestXMLWriteInvalid(t *testing.T) {
 	r := &Rule{Element: &TCPMSSClamp{Value: 100}}
 	_, err := xml.Marshal(r)
-	var e *Error
-	if !errors.As(err, &e) || e.Code != InvalidRule {
+	var e *firewalld.Error
+	if !errors.As(err, &e) || e.Code != firewalld.InvalidRule {
 		t.Errorf("Marshal of an invalid rule = %v, want INVALID_RULE", err)
 	}
 }

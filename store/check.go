@@ -1,14 +1,14 @@
 package store
 
 import (
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
+
 	"fmt"
 	"net/netip"
 	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
-
-	"github.com/firewalld-mssclamp/mssclamp/richrule"
 )
 
 // Name limits of firewalld 1.3.3, as its functions.max_zone_name_len and
@@ -41,18 +41,18 @@ func ValidPolicyName(name string) error { return validName(name, MaxPolicyNameLe
 
 func validName(name string, limit int) error {
 	if name == "" {
-		return &richrule.Error{Code: richrule.InvalidName, Msg: "name can't be empty"}
+		return &firewalld.Error{Code: firewalld.InvalidName, Msg: "name can't be empty"}
 	}
 	if !utf8.ValidString(name) {
-		return &richrule.Error{Code: richrule.InvalidName, Msg: fmt.Sprintf("%q is not valid UTF-8", name)}
+		return &firewalld.Error{Code: firewalld.InvalidName, Msg: fmt.Sprintf("%q is not valid UTF-8", name)}
 	}
 	for _, c := range name {
 		if !unicode.IsLetter(c) && !unicode.IsNumber(c) && c != '_' && c != '-' {
-			return &richrule.Error{Code: richrule.InvalidName, Msg: fmt.Sprintf("'%c' is not allowed in '%s'", c, name)}
+			return &firewalld.Error{Code: firewalld.InvalidName, Msg: fmt.Sprintf("'%c' is not allowed in '%s'", c, name)}
 		}
 	}
 	if n := utf8.RuneCountInString(name); n > limit {
-		return &richrule.Error{Code: richrule.InvalidName, Msg: fmt.Sprintf("'%s': name has %d chars, max is %d", name, n, limit)}
+		return &firewalld.Error{Code: firewalld.InvalidName, Msg: fmt.Sprintf("'%s': name has %d chars, max is %d", name, n, limit)}
 	}
 	return nil
 }
@@ -60,7 +60,7 @@ func validName(name string, limit int) error {
 // checkInterface is firewalld's functions.checkInterface.
 func checkInterface(iface string) error {
 	if iface == "" || utf8.RuneCountInString(iface) > 16 || strings.ContainsAny(iface, " /!*") || !isXMLText(iface) {
-		return &richrule.Error{Code: richrule.InvalidInterface, Msg: fmt.Sprintf("invalid interface '%s'", iface)}
+		return &firewalld.Error{Code: firewalld.InvalidInterface, Msg: fmt.Sprintf("invalid interface '%s'", iface)}
 	}
 	return nil
 }
@@ -69,7 +69,7 @@ func checkInterface(iface string) error {
 // IPv4 or IPv6 address or network, a MAC address or "ipset:NAME".
 func checkSource(src string) error {
 	if !isXMLText(src) {
-		return &richrule.Error{Code: richrule.InvalidAddr, Msg: fmt.Sprintf("invalid source %q", src)}
+		return &firewalld.Error{Code: firewalld.InvalidAddr, Msg: fmt.Sprintf("invalid source %q", src)}
 	}
 	if set, ok := strings.CutPrefix(src, "ipset:"); ok {
 		if set != "" {
@@ -78,7 +78,7 @@ func checkSource(src string) error {
 	} else if checkIPnMask(src) || checkIP6nMask(src) || checkMAC(src) {
 		return nil
 	}
-	return &richrule.Error{Code: richrule.InvalidAddr, Msg: fmt.Sprintf("invalid source '%s'", src)}
+	return &firewalld.Error{Code: firewalld.InvalidAddr, Msg: fmt.Sprintf("invalid source '%s'", src)}
 }
 
 func splitMask(s string) (addr, mask string, ok bool) {
@@ -159,7 +159,7 @@ func isHex(c byte) bool {
 // checkPriority is firewalld's policy priority check.
 func checkPriority(p int) error {
 	if p == 0 || p < -32768 || p > 32767 {
-		return &richrule.Error{Code: richrule.InvalidPriority, Msg: fmt.Sprintf(
+		return &firewalld.Error{Code: firewalld.InvalidPriority, Msg: fmt.Sprintf(
 			"%d is invalid priority. Must be in range [-32768, 32767]. The following are reserved: [0]", p)}
 	}
 	return nil
@@ -171,22 +171,22 @@ func checkPriority(p int) error {
 func addZoneRef(list []string, zone string, other []string, side string) ([]string, error) {
 	if zone != ZoneANY && zone != ZoneHOST {
 		if err := ValidName(zone); err != nil {
-			return list, &richrule.Error{Code: richrule.InvalidZone, Msg: fmt.Sprintf("%s zone '%s': %v", side, zone, err)}
+			return list, &firewalld.Error{Code: firewalld.InvalidZone, Msg: fmt.Sprintf("%s zone '%s': %v", side, zone, err)}
 		}
 	}
 	for _, z := range list {
 		if z == zone {
-			return list, &richrule.Error{Code: richrule.AlreadyEnabled, Msg: fmt.Sprintf("%s zone '%s' already set", side, zone)}
+			return list, &firewalld.Error{Code: firewalld.AlreadyEnabled, Msg: fmt.Sprintf("%s zone '%s' already set", side, zone)}
 		}
 		if z == ZoneANY || z == ZoneHOST || zone == ZoneANY || zone == ZoneHOST {
-			return list, &richrule.Error{Code: richrule.InvalidZone, Msg: fmt.Sprintf(
+			return list, &firewalld.Error{Code: firewalld.InvalidZone, Msg: fmt.Sprintf(
 				"'%s_zones' may only contain one of: many regular zones, ANY, or HOST", side)}
 		}
 	}
 	if zone == ZoneHOST {
 		for _, z := range other {
 			if z == ZoneHOST {
-				return list, &richrule.Error{Code: richrule.InvalidZone, Msg: "'HOST' can only appear in either ingress or egress zones, but not both"}
+				return list, &firewalld.Error{Code: firewalld.InvalidZone, Msg: "'HOST' can only appear in either ingress or egress zones, but not both"}
 			}
 		}
 	}

@@ -1,14 +1,14 @@
 package store
 
 import (
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
+
 	"encoding/xml"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
-
-	"github.com/firewalld-mssclamp/mssclamp/richrule"
 )
 
 func readFile(path string) ([]byte, string, []*FileError) {
@@ -95,7 +95,7 @@ func (r *reader) zoneInterface(el xml.StartElement, at position, z *Zone) {
 	}
 	for _, i := range z.Interfaces {
 		if i == name {
-			r.errorAt(at, &richrule.Error{Code: richrule.AlreadyEnabled, Msg: fmt.Sprintf("interface '%s' already set", name)})
+			r.errorAt(at, &firewalld.Error{Code: firewalld.AlreadyEnabled, Msg: fmt.Sprintf("interface '%s' already set", name)})
 			return
 		}
 	}
@@ -110,7 +110,7 @@ func (r *reader) zoneSource(el xml.StartElement, at position, z *Zone) {
 		return
 	}
 	if _, inv := m["invert"]; inv {
-		r.errorAt(at, &richrule.Error{Code: richrule.InvalidAddr, Msg: "Invalid source: Invertion not allowed here."})
+		r.errorAt(at, &firewalld.Error{Code: firewalld.InvalidAddr, Msg: "Invalid source: Invertion not allowed here."})
 		return
 	}
 	var src string
@@ -125,11 +125,11 @@ func (r *reader) zoneSource(el xml.StartElement, at position, z *Zone) {
 		}
 	}
 	if n != 1 {
-		r.errorAt(at, &richrule.Error{Code: richrule.InvalidAddr, Msg: "Invalid source: exactly one of address, mac and ipset"})
+		r.errorAt(at, &firewalld.Error{Code: firewalld.InvalidAddr, Msg: "Invalid source: exactly one of address, mac and ipset"})
 		return
 	}
 	if _, isMAC := m["mac"]; isMAC && !checkMAC(src) {
-		r.errorAt(at, &richrule.Error{Code: richrule.InvalidMAC, Msg: src})
+		r.errorAt(at, &firewalld.Error{Code: firewalld.InvalidMAC, Msg: src})
 		return
 	}
 	if err := checkSource(src); err != nil {
@@ -138,7 +138,7 @@ func (r *reader) zoneSource(el xml.StartElement, at position, z *Zone) {
 	}
 	for _, s := range z.Sources {
 		if s == src {
-			r.errorAt(at, &richrule.Error{Code: richrule.AlreadyEnabled, Msg: fmt.Sprintf("source '%s' already set", src)})
+			r.errorAt(at, &firewalld.Error{Code: firewalld.AlreadyEnabled, Msg: fmt.Sprintf("source '%s' already set", src)})
 			return
 		}
 	}
@@ -157,7 +157,7 @@ func decodePolicy(path, name string, data []byte) (*Policy, []*FileError) {
 	if v, ok := m["priority"]; ok {
 		prio, err := strconv.Atoi(strings.TrimSpace(v))
 		if err != nil {
-			r.errorAt(r.at, &richrule.Error{Code: richrule.InvalidPriority, Msg: fmt.Sprintf("'%s' is not an integer", v)})
+			r.errorAt(r.at, &firewalld.Error{Code: firewalld.InvalidPriority, Msg: fmt.Sprintf("'%s' is not an integer", v)})
 		} else if err := checkPriority(prio); err != nil {
 			r.errorAt(r.at, err)
 		}

@@ -1,6 +1,8 @@
 package store
 
 import (
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
+
 	"bytes"
 	"encoding/xml"
 	"errors"
@@ -80,7 +82,7 @@ func (r *reader) errorAt(p position, err error) {
 }
 
 func parseError(format string, args ...any) error {
-	return &richrule.Error{Code: richrule.ParseError, Msg: fmt.Sprintf(format, args...)}
+	return &firewalld.Error{Code: firewalld.ParseError, Msg: fmt.Sprintf(format, args...)}
 }
 
 // skip reads past the element just started, reporting syntax errors.
@@ -262,7 +264,7 @@ func (r *reader) rule(at position, rs *ruleSet) bool {
 			return true
 		}
 	}
-	var re *richrule.Error
+	var re *firewalld.Error
 	if errors.As(err, &re) && re.Line > 0 {
 		// Move the position from the rule's text to the file, and from the
 		// error's text to the FileError's prefix.
@@ -282,7 +284,7 @@ func (r *reader) rule(at position, rs *ruleSet) bool {
 func (r *reader) addRule(rule *richrule.Rule, at position, rs *ruleSet) {
 	key := rule.Key()
 	if line, dup := rs.first[key]; dup {
-		r.errorAt(at, &richrule.Error{Code: richrule.AlreadyEnabled, Msg: fmt.Sprintf(
+		r.errorAt(at, &firewalld.Error{Code: firewalld.AlreadyEnabled, Msg: fmt.Sprintf(
 			"rule '%s' already at line %d", rule, line)})
 		return
 	}

@@ -1,6 +1,8 @@
 package store
 
 import (
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
+
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -8,8 +10,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/firewalld-mssclamp/mssclamp/richrule"
 )
 
 const xmlHead = `<?xml version="1.0" encoding="utf-8"?>` + "\n"
@@ -129,11 +129,11 @@ func TestErrorKinds(t *testing.T) {
 	if len(errs) != 3 {
 		t.Fatalf("errors %v, want 3", errs)
 	}
-	var re *richrule.Error
-	if !errors.As(errs[0], &re) || re.Code != richrule.InvalidRule || re.Line != 0 {
-		t.Errorf("%v: want a *richrule.Error INVALID_RULE without its own position", errs[0])
+	var re *firewalld.Error
+	if !errors.As(errs[0], &re) || re.Code != firewalld.InvalidRule || re.Line != 0 {
+		t.Errorf("%v: want a *firewalld.Error INVALID_RULE without its own position", errs[0])
 	}
-	if !errors.Is(errs[1], &richrule.Error{Code: richrule.ParseError}) {
+	if !errors.Is(errs[1], &firewalld.Error{Code: firewalld.ParseError}) {
 		t.Errorf("%v: want PARSE_ERROR", errs[1])
 	}
 	var se *xml.SyntaxError

@@ -1,6 +1,8 @@
 package store
 
 import (
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
+
 	"bytes"
 	"errors"
 	"flag"
@@ -278,30 +280,30 @@ func TestSaveRefuses(t *testing.T) {
 	tests := []struct {
 		name string
 		save func() error
-		code richrule.Code // 0: any error
+		code firewalld.Code // 0: any error
 	}{
-		{"bad zone name", func() error { return s.SaveZone(&Zone{Name: "a/b"}) }, richrule.InvalidName},
-		{"long zone name", func() error { return s.SaveZone(&Zone{Name: "abcdefghijklmnopqr"}) }, richrule.InvalidName},
-		{"bad interface", func() error { return s.SaveZone(&Zone{Name: "z", Interfaces: []string{"a b"}}) }, richrule.InvalidInterface},
-		{"interface twice", func() error { return s.SaveZone(&Zone{Name: "z", Interfaces: []string{"a", "a"}}) }, richrule.AlreadyEnabled},
-		{"bad source", func() error { return s.SaveZone(&Zone{Name: "z", Sources: []string{"10.0.0.0/33"}}) }, richrule.InvalidAddr},
-		{"source twice", func() error { return s.SaveZone(&Zone{Name: "z", Sources: []string{"ipset:a", "ipset:a"}}) }, richrule.AlreadyEnabled},
+		{"bad zone name", func() error { return s.SaveZone(&Zone{Name: "a/b"}) }, firewalld.InvalidName},
+		{"long zone name", func() error { return s.SaveZone(&Zone{Name: "abcdefghijklmnopqr"}) }, firewalld.InvalidName},
+		{"bad interface", func() error { return s.SaveZone(&Zone{Name: "z", Interfaces: []string{"a b"}}) }, firewalld.InvalidInterface},
+		{"interface twice", func() error { return s.SaveZone(&Zone{Name: "z", Interfaces: []string{"a", "a"}}) }, firewalld.AlreadyEnabled},
+		{"bad source", func() error { return s.SaveZone(&Zone{Name: "z", Sources: []string{"10.0.0.0/33"}}) }, firewalld.InvalidAddr},
+		{"source twice", func() error { return s.SaveZone(&Zone{Name: "z", Sources: []string{"ipset:a", "ipset:a"}}) }, firewalld.AlreadyEnabled},
 		{"rule twice", func() error {
 			return s.SaveZone(&Zone{Name: "z", Rules: rules(t, "rule tcp-mss-clamp", "rule tcp-mss-clamp value=pmtu")})
-		}, richrule.AlreadyEnabled},
+		}, firewalld.AlreadyEnabled},
 		{"nil rule", func() error { return s.SaveZone(&Zone{Name: "z", Rules: []*richrule.Rule{nil}}) }, 0},
 		{"bad rule", func() error {
 			return s.SaveZone(&Zone{Name: "z", Rules: []*richrule.Rule{{Element: &richrule.TCPMSSClamp{Value: 100}}}})
 		}, 0},
 		{"control character", func() error { return s.SaveZone(&Zone{Name: "z", Short: "a\x01"}) }, 0},
-		{"priority 0", func() error { return s.SavePolicy(&Policy{Name: "p"}) }, richrule.InvalidPriority},
-		{"long policy name", func() error { return s.SavePolicy(&Policy{Name: "abcdefghijklmnopqrs", Priority: -1}) }, richrule.InvalidName},
+		{"priority 0", func() error { return s.SavePolicy(&Policy{Name: "p"}) }, firewalld.InvalidPriority},
+		{"long policy name", func() error { return s.SavePolicy(&Policy{Name: "abcdefghijklmnopqrs", Priority: -1}) }, firewalld.InvalidName},
 		{"ANY with a zone", func() error {
 			return s.SavePolicy(&Policy{Name: "p", Priority: -1, Ingress: []string{"ANY", "public"}})
-		}, richrule.InvalidZone},
+		}, firewalld.InvalidZone},
 		{"HOST on both sides", func() error {
 			return s.SavePolicy(&Policy{Name: "p", Priority: -1, Ingress: []string{"HOST"}, Egress: []string{"HOST"}})
-		}, richrule.InvalidZone},
+		}, firewalld.InvalidZone},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -309,7 +311,7 @@ func TestSaveRefuses(t *testing.T) {
 			if err == nil {
 				t.Fatal("saved")
 			}
-			if tt.code != 0 && !errors.Is(err, &richrule.Error{Code: tt.code}) {
+			if tt.code != 0 && !errors.Is(err, &firewalld.Error{Code: tt.code}) {
 				t.Errorf("error %v, want code %v", err, tt.code)
 			}
 		})

@@ -1,6 +1,8 @@
 package store
 
 import (
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
+
 	"bytes"
 	"encoding/xml"
 	"errors"
@@ -77,7 +79,7 @@ func (w *writer) rules(list []*richrule.Rule) error {
 		}
 		key := r.Key()
 		if seen[key] {
-			return &richrule.Error{Code: richrule.AlreadyEnabled, Msg: fmt.Sprintf("rule '%s' twice", r)}
+			return &firewalld.Error{Code: firewalld.AlreadyEnabled, Msg: fmt.Sprintf("rule '%s' twice", r)}
 		}
 		seen[key] = true
 		var buf bytes.Buffer
@@ -205,7 +207,7 @@ func encodeZone(z *Zone) ([]byte, error) {
 			return nil, err
 		}
 		if seen[i] {
-			return nil, &richrule.Error{Code: richrule.AlreadyEnabled, Msg: fmt.Sprintf("interface '%s' twice", i)}
+			return nil, &firewalld.Error{Code: firewalld.AlreadyEnabled, Msg: fmt.Sprintf("interface '%s' twice", i)}
 		}
 		seen[i] = true
 		w.empty(2, "interface", attr("name", i))
@@ -216,7 +218,7 @@ func encodeZone(z *Zone) ([]byte, error) {
 			return nil, err
 		}
 		if seen[s] {
-			return nil, &richrule.Error{Code: richrule.AlreadyEnabled, Msg: fmt.Sprintf("source '%s' twice", s)}
+			return nil, &firewalld.Error{Code: firewalld.AlreadyEnabled, Msg: fmt.Sprintf("source '%s' twice", s)}
 		}
 		seen[s] = true
 		// firewalld writes a MAC address as address= too.

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
+
 	"errors"
 	"fmt"
 	"slices"
@@ -26,7 +28,7 @@ import (
 func offlineBackendRules(dir, defaultZone, explicit string, m machine, warn func(string)) (backend.Kind, string, error) {
 	sel, err := backend.Select(explicit, offlineProber{m})
 	if err != nil {
-		return "", "", newError(richrule.InvalidValue, "%v", err)
+		return "", "", firewalld.Errorf(firewalld.InvalidValue, "%v", err)
 	}
 	cfg, problems := store.Open(dir).Load()
 	for _, fe := range problems {
@@ -46,12 +48,12 @@ func offlineBackendRules(dir, defaultZone, explicit string, m machine, warn func
 		}
 	}
 	if err != nil {
-		return "", "", newError(richrule.CommandFailed, "compiling the stored rules: %v", err)
+		return "", "", firewalld.Errorf(firewalld.CommandFailed, "compiling the stored rules: %v", err)
 	}
 	if sel.Kind == backend.KindIptables {
 		text, err := ipt.Render(rs)
 		if err != nil {
-			return "", "", newError(richrule.CommandFailed, "rendering for iptables: %v", err)
+			return "", "", firewalld.Errorf(firewalld.CommandFailed, "rendering for iptables: %v", err)
 		}
 		return sel.Kind, text, nil
 	}

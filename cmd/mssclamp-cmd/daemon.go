@@ -1,6 +1,10 @@
 package main
 
 import (
+	"fmt"
+
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
+
 	"context"
 	"errors"
 	"strings"
@@ -9,7 +13,6 @@ import (
 
 	"github.com/firewalld-mssclamp/mssclamp/backend"
 	mdbus "github.com/firewalld-mssclamp/mssclamp/dbus"
-	"github.com/firewalld-mssclamp/mssclamp/richrule"
 )
 
 // daemon is a client of mssclampd's D-Bus API (see package dbus): the
@@ -20,7 +23,7 @@ type daemon struct {
 }
 
 // errOursNotRunning is mssclampd missing from the bus.
-var errOursNotRunning = newError(richrule.NotRunning, "mssclampd is not running (no %s on the system bus)", mdbus.ServiceName)
+var errOursNotRunning = firewalld.Errorf(firewalld.NotRunning, "mssclampd is not running (no %s on the system bus)", mdbus.ServiceName)
 
 // running reports whether mssclampd owns its name. It asks the bus, which
 // answers without waking or waiting for anyone.
@@ -28,12 +31,12 @@ func (d *daemon) running(ctx context.Context) (bool, error) {
 	var has bool
 	err := d.conn.BusObject().CallWithContext(ctx, "org.freedesktop.DBus.NameHasOwner", 0, mdbus.ServiceName).Store(&has)
 	if err != nil {
-		return false, newError(richrule.NotRunning, "asking the system bus for %s: %v", mdbus.ServiceName, err)
+		return false, firewalld.Errorf(firewalld.NotRunning, "asking the system bus for %s: %v", mdbus.ServiceName, err)
 	}
 	return has, nil
 }
 
-// call calls mssclampd and maps what it says to an fwError. NoAutoStart:
+// call calls mssclampd and maps what it says to a *firewalld.Error. NoAutoStart:
 // a client never starts the daemon behind the administrator's back.
 func (d *daemon) call(ctx context.Context, path godbus.ObjectPath, method string, args []any, out ...any) error {
 	c := d.conn.Object(mdbus.ServiceName, path).CallWithContext(ctx, method, godbus.FlagNoAutoStart, args...)
@@ -44,7 +47,7 @@ func (d *daemon) call(ctx context.Context, path godbus.ObjectPath, method string
 		return nil
 	}
 	if err := c.Store(out...); err != nil {
-		return unknownError("%s: decoding mssclampd's reply: %v", method, err)
+		return firewalld.Unknown(fmt.Sprintf("%s: decoding mssclampd's reply: %v", method, err))
 	}
 	return nil
 }
@@ -56,7 +59,7 @@ func (d *daemon) call(ctx context.Context, path godbus.ObjectPath, method string
 func mapDaemonError(err error) error {
 	var de godbus.Error
 	if !errors.As(err, &de) {
-		return unknownError("calling mssclampd: %v", err)
+		return firewalld.Unknown("calling mssclampd: " + err.Error())
 	}
 	text := de.Name
 	if len(de.Body) > 0 {
@@ -65,23 +68,23 @@ func mapDaemonError(err error) error {
 		}
 	}
 	if name, ok := strings.CutPrefix(de.Name, mdbus.ServiceErrorPrefix); ok {
-		code, known := richrule.CodeByName(name)
+		code, known := firewalld.CodeByName(name)
 		if !known {
-			return errorFromText(text)
+			return firewalld.Parse(text)
 		}
 		if !strings.HasPrefix(text, name) {
 			text = name + ": " + text
 		}
-		return &fwError{Code: code, Text: text}
+		return coded(code, text)
 	}
 	switch de.Name {
 	case "org.freedesktop.DBus.Error.ServiceUnknown", "org.freedesktop.DBus.Error.NameHasNoOwner",
 		"org.freedesktop.DBus.Error.NoReply":
 		return errOursNotRunning
 	case "org.freedesktop.DBus.Error.AccessDenied":
-		return newError(richrule.NotAuthorized, "%s", text)
+		return firewalld.Errorf(firewalld.NotAuthorized, "%s", text)
 	}
-	return &fwError{Code: richrule.UnknownError, Text: text}
+	return firewalld.Unknown(text)
 }
 
 func (d *daemon) property(ctx context.Context, name string) (string, error) {
@@ -189,15 +192,15 @@ func (d *daemon) query(ctx context.Context, t target, r ruleArg) (bool, error) {
 // echoes its argument), and the canonical rule for policies (which
 // firewall-cmd edits itself).
 func warningAsFirewalld(err error, t target, r ruleArg) error {
-	fe, ok := err.(*fwError)
+	fe, ok := err.(*firewalld.Error)
 	if !ok || !warningOnly(fe.Code) {
 		return err
 	}
 	switch {
 	case t.policy:
-		return &fwError{Code: fe.Code, Text: fe.Code.Name() + ": " + r.rule.String()}
+		return coded(fe.Code, fe.Code.Name()+": "+r.rule.String())
 	case t.permanent:
-		return &fwError{Code: fe.Code, Text: fe.Code.Name() + ": " + r.typed}
+		return coded(fe.Code, fe.Code.Name()+": "+r.typed)
 	}
 	return err
 }

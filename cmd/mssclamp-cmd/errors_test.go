@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
+
 	"bytes"
 	"fmt"
 	"os"
@@ -11,34 +13,33 @@ import (
 	godbus "github.com/godbus/dbus/v5"
 
 	mdbus "github.com/firewalld-mssclamp/mssclamp/dbus"
-	"github.com/firewalld-mssclamp/mssclamp/richrule"
 )
 
 func TestMapDaemonError(t *testing.T) {
 	for _, c := range []struct {
 		name string
 		err  error
-		want fwError
+		want textErr
 	}{
 		{"coded", godbus.Error{Name: mdbus.ServiceErrorPrefix + "INVALID_ZONE", Body: []any{"INVALID_ZONE: nope"}},
-			fwError{richrule.InvalidZone, "INVALID_ZONE: nope"}},
+			textErr{firewalld.InvalidZone, "INVALID_ZONE: nope"}},
 		{"name wins over text", godbus.Error{Name: mdbus.ServiceErrorPrefix + "NOT_AUTHORIZED", Body: []any{"uid 1000 may not"}},
-			fwError{richrule.NotAuthorized, "NOT_AUTHORIZED: uid 1000 may not"}},
+			textErr{firewalld.NotAuthorized, "NOT_AUTHORIZED: uid 1000 may not"}},
 		{"unknown name", godbus.Error{Name: mdbus.ServiceErrorPrefix + "NEW_CODE", Body: []any{"INVALID_RULE: x"}},
-			fwError{richrule.InvalidRule, "INVALID_RULE: x"}},
+			textErr{firewalld.InvalidRule, "INVALID_RULE: x"}},
 		{"gone", godbus.Error{Name: "org.freedesktop.DBus.Error.ServiceUnknown", Body: []any{"The name is not activatable"}},
-			*errOursNotRunning},
-		{"no reply", godbus.Error{Name: "org.freedesktop.DBus.Error.NoReply"}, *errOursNotRunning},
+			textErr{firewalld.NotRunning, errOursNotRunning.Error()}},
+		{"no reply", godbus.Error{Name: "org.freedesktop.DBus.Error.NoReply"}, textErr{firewalld.NotRunning, errOursNotRunning.Error()}},
 		{"bus policy", godbus.Error{Name: "org.freedesktop.DBus.Error.AccessDenied", Body: []any{"Rejected send message"}},
-			fwError{richrule.NotAuthorized, "NOT_AUTHORIZED: Rejected send message"}},
+			textErr{firewalld.NotAuthorized, "NOT_AUTHORIZED: Rejected send message"}},
 		{"other bus error", godbus.Error{Name: "org.freedesktop.DBus.Error.UnknownMethod", Body: []any{"No such method"}},
-			fwError{richrule.UnknownError, "No such method"}},
-		{"not a bus error", fmt.Errorf("connection closed"), fwError{richrule.UnknownError, "calling mssclampd: connection closed"}},
+			textErr{firewalld.UnknownError, "No such method"}},
+		{"not a bus error", fmt.Errorf("connection closed"), textErr{firewalld.UnknownError, "calling mssclampd: connection closed"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			got := asFWError(mapDaemonError(c.err))
-			if *got != c.want {
-				t.Errorf("got %+v, want %+v", *got, c.want)
+			got := asText(mapDaemonError(c.err))
+			if got != c.want {
+				t.Errorf("got %+v, want %+v", got, c.want)
 			}
 		})
 	}
@@ -50,18 +51,18 @@ func TestFirewalldError(t *testing.T) {
 		name string
 		err  error
 		rule *ruleArg
-		want fwError
+		want textErr
 	}{
-		{"firewalld's text, no wrapping", fmt.Errorf("adding rich rule to zone \"nope\": %w", mdbus.NewFirewalldError("INVALID_ZONE", "nope")), nil,
-			fwError{richrule.InvalidZone, "INVALID_ZONE: nope"}},
+		{"firewalld's text, no wrapping", fmt.Errorf("adding rich rule to zone \"nope\": %w", firewalld.Errorf(firewalld.InvalidZone, "nope")), nil,
+			textErr{firewalld.InvalidZone, "INVALID_ZONE: nope"}},
 		{"not running, for a rule", fmt.Errorf("x: %w", mdbus.ErrNotRunning), &r,
-			fwError{richrule.NotRunning, "NOT_RUNNING: FirewallD is not running, and 'rule service name=\"http\" accept' is not a tcp-mss-clamp rule: only firewalld can hold it"}},
-		{"not running", mdbus.ErrNotRunning, nil, fwError{richrule.NotRunning, "NOT_RUNNING: FirewallD is not running"}},
+			textErr{firewalld.NotRunning, "NOT_RUNNING: FirewallD is not running, and 'rule service name=\"http\" accept' is not a tcp-mss-clamp rule: only firewalld can hold it"}},
+		{"not running", mdbus.ErrNotRunning, nil, textErr{firewalld.NotRunning, "NOT_RUNNING: FirewallD is not running"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			got := asFWError(firewalldError(c.err, c.rule))
-			if *got != c.want {
-				t.Errorf("got %+v, want %+v", *got, c.want)
+			got := asText(firewalldError(c.err, c.rule))
+			if got != c.want {
+				t.Errorf("got %+v, want %+v", got, c.want)
 			}
 		})
 	}
@@ -71,9 +72,9 @@ func TestFirewalldError(t *testing.T) {
 // failures the transcripts cannot provoke.
 func TestSequence(t *testing.T) {
 	fail := map[string]error{
-		"rule tcp-mss-clamp value=1000": newError(richrule.NotAuthorized, "no"),
-		"rule tcp-mss-clamp value=1100": newError(richrule.CommandFailed, "kernel said no"),
-		"rule tcp-mss-clamp value=1200": newError(richrule.InvalidZone, "nope"),
+		"rule tcp-mss-clamp value=1000": firewalld.Errorf(firewalld.NotAuthorized, "no"),
+		"rule tcp-mss-clamp value=1100": firewalld.Errorf(firewalld.CommandFailed, "kernel said no"),
+		"rule tcp-mss-clamp value=1200": firewalld.Errorf(firewalld.InvalidZone, "nope"),
 	}
 	do := func(r ruleArg) error { return fail[r.typed] }
 	for _, c := range []struct {
@@ -129,4 +130,15 @@ func TestOfflineVersion(t *testing.T) {
 	if code := run([]string{"--offline", "--version"}, env{stdout: &out, stderr: &errOut}); code != 0 || out.String() != version+"\n" {
 		t.Errorf("--offline --version: %d %q %q", code, out.String(), errOut.String())
 	}
+}
+
+// textErr is what the CLI prints for an error: its code and whole text.
+type textErr struct {
+	Code firewalld.Code
+	Text string
+}
+
+func asText(err error) textErr {
+	e := firewalld.AsError(err)
+	return textErr{e.Code, e.Error()}
 }

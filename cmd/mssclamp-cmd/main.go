@@ -34,6 +34,8 @@
 package main
 
 import (
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
+
 	"context"
 	"fmt"
 	"io"
@@ -46,7 +48,6 @@ import (
 	"golang.org/x/sys/unix"
 
 	mdbus "github.com/firewalld-mssclamp/mssclamp/dbus"
-	"github.com/firewalld-mssclamp/mssclamp/richrule"
 	"github.com/firewalld-mssclamp/mssclamp/store"
 )
 
@@ -168,9 +169,9 @@ func runOnline(ctx context.Context, o *options, p *printer, dial func() (*godbus
 	conn, err := dial()
 	if err != nil {
 		if o.state {
-			return p.exit("not running", richrule.NotRunning.Number())
+			return p.exit("not running", firewalld.NotRunning.Number())
 		}
-		return p.fail(newError(richrule.NotRunning, "cannot connect to the system bus: %v", err))
+		return p.fail(firewalld.Errorf(firewalld.NotRunning, "cannot connect to the system bus: %v", err))
 	}
 	defer conn.Close()
 	ours := &daemon{conn: conn}
@@ -187,7 +188,7 @@ func runOnline(ctx context.Context, o *options, p *printer, dial func() (*godbus
 	}
 	if !running {
 		if o.state {
-			return p.exit("not running", richrule.NotRunning.Number())
+			return p.exit("not running", firewalld.NotRunning.Number())
 		}
 		return p.fail(errOursNotRunning)
 	}
@@ -252,13 +253,13 @@ func runOffline(ctx context.Context, o *options, p *printer, m machine) int {
 	}
 	t := theTarget(o)
 	if err := h.open(t); err != nil {
-		fe := asFWError(err)
-		if fe.Code == richrule.CommandFailed {
+		fe := firewalld.AsError(err)
+		if fe.Code == firewalld.CommandFailed {
 			return p.fail(fe)
 		}
 		// firewall-offline-cmd's lookups fail outside its sequences, where
 		// errors are printed without "Error: ".
-		return p.exit(fe.Text, fe.Code.Number())
+		return p.exit(fe.Error(), fe.Code.Number())
 	}
 	if status := zoneOps(ctx, o, p, h, t, 0); status != proceed {
 		return status

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
+
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,7 +13,6 @@ import (
 
 	mdbus "github.com/firewalld-mssclamp/mssclamp/dbus"
 	"github.com/firewalld-mssclamp/mssclamp/migrate"
-	"github.com/firewalld-mssclamp/mssclamp/richrule"
 )
 
 // runMigrate is --migrate-direct: it plans the move of firewalld's TCPMSS
@@ -37,9 +38,9 @@ func runMigrate(ctx context.Context, o *options, p *printer, e env) int {
 	if o.apply {
 		switch {
 		case dialErr != nil:
-			return p.fail(newError(richrule.NotRunning, "cannot connect to the system bus: %v", dialErr))
+			return p.fail(firewalld.Errorf(firewalld.NotRunning, "cannot connect to the system bus: %v", dialErr))
 		case !running:
-			return p.fail(newError(richrule.NotRunning, "FirewallD is not running: --apply needs it to remove the passthroughs"))
+			return p.fail(firewalld.Errorf(firewalld.NotRunning, "FirewallD is not running: --apply needs it to remove the passthroughs"))
 		}
 		up, err := ours.running(ctx)
 		if err != nil {
@@ -81,11 +82,11 @@ func makePlan(ctx context.Context, from string, m machine, fw *mdbus.Firewalld, 
 			if errors.As(err, &pe) {
 				err = pe.Err
 			}
-			return nil, newError(richrule.InvalidFilename, "%s: %v", path, err)
+			return nil, firewalld.Errorf(firewalld.InvalidFilename, "%s: %v", path, err)
 		}
 		f, err := migrate.ReadDirectFile(path)
 		if err != nil {
-			return nil, newError(richrule.CommandFailed, "%v", err)
+			return nil, firewalld.Errorf(firewalld.CommandFailed, "%v", err)
 		}
 		for _, w := range f.Ignored {
 			warnings = append(warnings, path+" "+w+" (firewalld skips it too)")
@@ -144,7 +145,7 @@ type jsonMigration struct {
 // error.
 func applyPlan(ctx context.Context, p *printer, asJSON bool, plan *migrate.Plan, direct migrate.Direct, rules migrate.Rules) int {
 	res, err := migrate.Apply(ctx, plan, rules, direct)
-	var fe *fwError
+	var fe *firewalld.Error
 	if err != nil {
 		fe = applyError(err)
 	}
@@ -160,7 +161,7 @@ func applyPlan(ctx context.Context, p *printer, asJSON bool, plan *migrate.Plan,
 		}
 		out := jsonMigration{Plan: plan, Result: res}
 		if fe != nil {
-			out.Error = fe.Text
+			out.Error = fe.Error()
 		}
 		data, jerr := json.MarshalIndent(out, "", "  ")
 		if jerr != nil {
@@ -203,28 +204,28 @@ func indent(text string) string {
 // doing. A plan that needs policies first, or that the direct
 // configuration no longer matches, is not something to retry: the
 // administrator needs a new plan, and the text says so.
-func applyError(err error) *fwError {
-	var code richrule.Code
+func applyError(err error) *firewalld.Error {
+	var code firewalld.Code
 	hint := ""
 	switch {
 	case errors.Is(err, migrate.ErrPoliciesMissing):
-		code = richrule.InvalidPolicy
+		code = firewalld.InvalidPolicy
 		hint = "; nothing was changed: create them with the firewall-cmd commands the plan lists, then run mssclamp-cmd --migrate-direct again for a new plan"
 	case errors.Is(err, migrate.ErrStale):
-		code = richrule.CommandFailed
+		code = firewalld.CommandFailed
 		hint = "; nothing was changed: run mssclamp-cmd --migrate-direct again for a new plan"
 	default:
 		// mssclampd's errors (and the rule parser's) first, then
 		// firewalld's.
-		if code = asFWError(err).Code; code == richrule.UnknownError {
-			code = asFWError(firewalldError(err, nil)).Code
+		if code = firewalld.AsError(err).Code; code == firewalld.UnknownError {
+			code = firewalld.AsError(firewalldError(err, nil)).Code
 		}
 	}
 	text := err.Error() + hint
-	if code == richrule.UnknownError || strings.HasPrefix(text, code.Name()+":") {
-		return &fwError{Code: code, Text: text}
+	if code == firewalld.UnknownError || strings.HasPrefix(text, code.Name()+":") {
+		return coded(code, text)
 	}
-	return &fwError{Code: code, Text: code.Name() + ": " + text}
+	return coded(code, code.Name()+": "+text)
 }
 
 // daemonRules is migrate.Rules over the client the other commands use, so

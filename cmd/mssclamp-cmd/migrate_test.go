@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
+
 	"bytes"
 	"errors"
 	"fmt"
@@ -16,7 +18,6 @@ import (
 	"github.com/firewalld-mssclamp/mssclamp/internal/systest"
 	"github.com/firewalld-mssclamp/mssclamp/migrate"
 	"github.com/firewalld-mssclamp/mssclamp/mss"
-	"github.com/firewalld-mssclamp/mssclamp/richrule"
 )
 
 // testdataVars are the transcripts' $TESTDATA: the directory of the
@@ -187,25 +188,25 @@ func TestApplyError(t *testing.T) {
 	for _, c := range []struct {
 		name string
 		err  error
-		want fwError
+		want textErr
 	}{
-		{"policies missing", fmt.Errorf("%w: mss-fwd", migrate.ErrPoliciesMissing), fwError{richrule.InvalidPolicy,
+		{"policies missing", fmt.Errorf("%w: mss-fwd", migrate.ErrPoliciesMissing), textErr{firewalld.InvalidPolicy,
 			"INVALID_POLICY: the plan needs policies that do not exist yet: mss-fwd; nothing was changed: create them with the firewall-cmd commands the plan lists, then run mssclamp-cmd --migrate-direct again for a new plan"}},
-		{"stale", fmt.Errorf("%w: gone: runtime passthrough ipv4 -j X", migrate.ErrStale), fwError{richrule.CommandFailed,
+		{"stale", fmt.Errorf("%w: gone: runtime passthrough ipv4 -j X", migrate.ErrStale), textErr{firewalld.CommandFailed,
 			"COMMAND_FAILED: the direct configuration changed since the plan was made: gone: runtime passthrough ipv4 -j X; nothing was changed: run mssclamp-cmd --migrate-direct again for a new plan"}},
-		{"mssclampd's code", fmt.Errorf("adding runtime zone nope: rule tcp-mss-clamp: %w; everything was undone", newError(richrule.InvalidZone, "nope")),
-			fwError{richrule.InvalidZone, "INVALID_ZONE: adding runtime zone nope: rule tcp-mss-clamp: INVALID_ZONE: nope; everything was undone"}},
-		{"firewalld's code", fmt.Errorf("removing x: firewalld direct.removePassthrough(): %w", mdbus.NewFirewalldError("COMMAND_FAILED", "iptables")),
-			fwError{richrule.CommandFailed, "COMMAND_FAILED: removing x: firewalld direct.removePassthrough(): COMMAND_FAILED: iptables"}},
+		{"mssclampd's code", fmt.Errorf("adding runtime zone nope: rule tcp-mss-clamp: %w; everything was undone", firewalld.Errorf(firewalld.InvalidZone, "nope")),
+			textErr{firewalld.InvalidZone, "INVALID_ZONE: adding runtime zone nope: rule tcp-mss-clamp: INVALID_ZONE: nope; everything was undone"}},
+		{"firewalld's code", fmt.Errorf("removing x: firewalld direct.removePassthrough(): %w", firewalld.Errorf(firewalld.CommandFailed, "iptables")),
+			textErr{firewalld.CommandFailed, "COMMAND_FAILED: removing x: firewalld direct.removePassthrough(): COMMAND_FAILED: iptables"}},
 		{"firewalld gone", fmt.Errorf("listing: %w", mdbus.ErrNotRunning),
-			fwError{richrule.NotRunning, "NOT_RUNNING: listing: FirewallD is not running"}},
-		{"rollback incomplete keeps the cause's code", fmt.Errorf("%w; the rollback is incomplete: %w", newError(richrule.InvalidPolicy, "p"), errors.New("bus gone")),
-			fwError{richrule.InvalidPolicy, "INVALID_POLICY: p; the rollback is incomplete: bus gone"}},
-		{"unknown", errors.New("something else"), fwError{richrule.UnknownError, "something else"}},
+			textErr{firewalld.NotRunning, "NOT_RUNNING: listing: FirewallD is not running"}},
+		{"rollback incomplete keeps the cause's code", fmt.Errorf("%w; the rollback is incomplete: %w", firewalld.Errorf(firewalld.InvalidPolicy, "p"), errors.New("bus gone")),
+			textErr{firewalld.InvalidPolicy, "INVALID_POLICY: p; the rollback is incomplete: bus gone"}},
+		{"unknown", errors.New("something else"), textErr{firewalld.UnknownError, "something else"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			if got := applyError(c.err); *got != c.want {
-				t.Errorf("got  %+v\nwant %+v", *got, c.want)
+			if got := asText(applyError(c.err)); got != c.want {
+				t.Errorf("got  %+v\nwant %+v", got, c.want)
 			}
 		})
 	}
@@ -235,7 +236,7 @@ func TestMigrateWithoutOurs(t *testing.T) {
 	if got := w.run([]string{"--migrate-direct"}); got.code != 0 || !strings.HasPrefix(got.stdout, "Direct configuration: 5 entries; 3 to replace,") {
 		t.Errorf("dry run: %q", got)
 	}
-	want := result{"", "Error: " + errOursNotRunning.Text + "\n", 252}
+	want := result{"", "Error: " + errOursNotRunning.Error() + "\n", 252}
 	if got := w.run([]string{"--migrate-direct", "--apply"}); got != want {
 		t.Errorf("--apply:\n got %q\nwant %q", got, want)
 	}

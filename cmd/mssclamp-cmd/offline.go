@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
+
 	"context"
 	"errors"
 	"io/fs"
@@ -61,7 +63,7 @@ func newOfflineHost(dir string, m machine) (*offlineHost, error) {
 	h := &offlineHost{st: store.Open(dir), m: m, defaultName: engine.StandaloneDefaultZone}
 	conf, err := backend.ReadFirewalldConf(m.firewalldConf)
 	if err != nil {
-		return nil, newError(richrule.CommandFailed, "%v", err)
+		return nil, firewalld.Errorf(firewalld.CommandFailed, "%v", err)
 	}
 	if z := conf["DefaultZone"]; z != "" {
 		h.defaultName = z
@@ -77,7 +79,7 @@ func (h *offlineHost) defaultZone(context.Context) (string, error) { return h.de
 func (h *offlineHost) open(t target) error {
 	if t.policy {
 		if store.ValidPolicyName(t.name) != nil {
-			return newError(richrule.InvalidPolicy, "get_policy_object(): %s", t.name)
+			return firewalld.Errorf(firewalld.InvalidPolicy, "get_policy_object(): %s", t.name)
 		}
 		p, err := h.st.LoadPolicy(t.name)
 		switch {
@@ -85,9 +87,9 @@ func (h *offlineHost) open(t target) error {
 		case errors.Is(err, fs.ErrNotExist) && h.firewalldHas("policies", t.name):
 			p = &store.Policy{Name: t.name, Priority: store.DefaultPriority}
 		case errors.Is(err, fs.ErrNotExist):
-			return newError(richrule.InvalidPolicy, "get_policy_object(): %s", t.name)
+			return firewalld.Errorf(firewalld.InvalidPolicy, "get_policy_object(): %s", t.name)
 		default:
-			return newError(richrule.CommandFailed, "%v", err)
+			return firewalld.Errorf(firewalld.CommandFailed, "%v", err)
 		}
 		h.policy = p
 		return nil
@@ -97,7 +99,7 @@ func (h *offlineHost) open(t target) error {
 		name = h.defaultName
 	}
 	if store.ValidName(name) != nil {
-		return newError(richrule.InvalidZone, "get_zone(): %s", name)
+		return firewalld.Errorf(firewalld.InvalidZone, "get_zone(): %s", name)
 	}
 	z, err := h.st.LoadZone(name)
 	switch {
@@ -105,9 +107,9 @@ func (h *offlineHost) open(t target) error {
 	case errors.Is(err, fs.ErrNotExist) && (name == h.defaultName || h.firewalldHas("zones", name)):
 		z = &store.Zone{Name: name}
 	case errors.Is(err, fs.ErrNotExist):
-		return newError(richrule.InvalidZone, "get_zone(): %s", name)
+		return firewalld.Errorf(firewalld.InvalidZone, "get_zone(): %s", name)
 	default:
-		return newError(richrule.CommandFailed, "%v", err)
+		return firewalld.Errorf(firewalld.CommandFailed, "%v", err)
 	}
 	h.zone = z
 	return nil
@@ -143,7 +145,7 @@ func (h *offlineHost) setRules(rules []*richrule.Rule) {
 // ourRule refuses a rule that belongs to firewalld.
 func ourRule(r ruleArg) error {
 	if !r.ours() {
-		return newError(richrule.InvalidRule, "'%s' has no tcp-mss-clamp element: it belongs to firewalld (use firewall-offline-cmd)", r.rule)
+		return firewalld.Errorf(firewalld.InvalidRule, "'%s' has no tcp-mss-clamp element: it belongs to firewalld (use firewall-offline-cmd)", r.rule)
 	}
 	return nil
 }
@@ -155,7 +157,7 @@ func (h *offlineHost) add(_ context.Context, _ target, r ruleArg, _ int32) error
 		return err
 	}
 	if slices.ContainsFunc(h.rules(), r.rule.Equal) {
-		return newError(richrule.AlreadyEnabled, "%s", r.rule)
+		return firewalld.Errorf(firewalld.AlreadyEnabled, "%s", r.rule)
 	}
 	h.setRules(append(slices.Clone(h.rules()), r.rule))
 	return nil
@@ -167,7 +169,7 @@ func (h *offlineHost) remove(_ context.Context, _ target, r ruleArg) error {
 	}
 	i := slices.IndexFunc(h.rules(), r.rule.Equal)
 	if i < 0 {
-		return newError(richrule.NotEnabled, "%s", r.rule)
+		return firewalld.Errorf(firewalld.NotEnabled, "%s", r.rule)
 	}
 	h.setRules(slices.Delete(slices.Clone(h.rules()), i, i+1))
 	return nil
@@ -202,7 +204,7 @@ func (h *offlineHost) commit() error {
 		err = h.st.SaveZone(h.zone)
 	}
 	if err != nil {
-		return newError(richrule.CommandFailed, "%v", err)
+		return firewalld.Errorf(firewalld.CommandFailed, "%v", err)
 	}
 	return nil
 }

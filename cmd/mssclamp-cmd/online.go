@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
+
 	"context"
 	"errors"
 	"time"
@@ -8,7 +10,6 @@ import (
 	godbus "github.com/godbus/dbus/v5"
 
 	mdbus "github.com/firewalld-mssclamp/mssclamp/dbus"
-	"github.com/firewalld-mssclamp/mssclamp/richrule"
 )
 
 // onlineHost sends each rule to the daemon that holds it: tcp-mss-clamp
@@ -124,23 +125,19 @@ func firewalldError(err error, r *ruleArg) error {
 	if err == nil {
 		return nil
 	}
-	var fe *mdbus.FirewalldError
+	var fe *firewalld.Error
 	if errors.As(err, &fe) {
-		code, ok := richrule.CodeByName(fe.Code)
-		if !ok {
-			code = richrule.UnknownError
-		}
-		return &fwError{Code: code, Text: fe.Error()}
+		return fe
 	}
 	if errors.Is(err, mdbus.ErrNotRunning) {
 		if r != nil {
-			return newError(richrule.NotRunning, "FirewallD is not running, and '%s' is not a tcp-mss-clamp rule: only firewalld can hold it", r.rule)
+			return firewalld.Errorf(firewalld.NotRunning, "FirewallD is not running, and '%s' is not a tcp-mss-clamp rule: only firewalld can hold it", r.rule)
 		}
-		return newError(richrule.NotRunning, "FirewallD is not running")
+		return firewalld.Errorf(firewalld.NotRunning, "FirewallD is not running")
 	}
 	var de godbus.Error
 	if errors.As(err, &de) && de.Name == "org.freedesktop.DBus.Error.AccessDenied" {
-		return newError(richrule.NotAuthorized, "%v", err)
+		return firewalld.Errorf(firewalld.NotAuthorized, "%v", err)
 	}
-	return &fwError{Code: richrule.UnknownError, Text: err.Error()}
+	return firewalld.Unknown(err.Error())
 }

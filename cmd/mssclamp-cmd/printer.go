@@ -1,10 +1,10 @@
 package main
 
 import (
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
+
 	"fmt"
 	"io"
-
-	"github.com/firewalld-mssclamp/mssclamp/richrule"
 )
 
 // printer writes as firewall-cmd's FirewallCommand does: messages to
@@ -62,9 +62,9 @@ func (p *printer) usage(msg string) int {
 // fail reports err as "Error: CODE: detail" and returns its exit status;
 // NOT_AUTHORIZED gets firewall-cmd's own text instead.
 func (p *printer) fail(err error) int {
-	fe := asFWError(err)
-	if fe.Code == richrule.NotAuthorized {
+	fe := firewalld.AsError(err)
+	if fe.Code == firewalld.NotAuthorized {
 		return p.exit(authFailedText, fe.Code.Number())
 	}
-	return p.exit("Error: "+fe.Text, fe.Code.Number())
+	return p.exit("Error: "+fe.Error(), fe.Code.Number())
 }

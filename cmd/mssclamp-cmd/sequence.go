@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
+
 	"context"
 	"fmt"
 	"slices"
@@ -39,7 +41,7 @@ const (
 
 // ruleHost is where the rich rules of a call live: the two daemons
 // (online), or mssclampd's files (offline). Errors carry firewalld codes
-// (fwError or richrule.Error).
+// (a *firewalld.Error).
 type ruleHost interface {
 	add(ctx context.Context, t target, r ruleArg, timeout int32) error
 	remove(ctx context.Context, t target, r ruleArg) error
@@ -81,8 +83,8 @@ func sequence(p *printer, items []string, do func(ruleArg) error) int {
 		if err == nil {
 			continue
 		}
-		fe := asFWError(err)
-		if fe.Code == richrule.NotAuthorized {
+		fe := firewalld.AsError(err)
+		if fe.Code == firewalld.NotAuthorized {
 			return p.fail(fe)
 		}
 		code := fe.Code.Number()
@@ -91,9 +93,9 @@ func sequence(p *printer, items []string, do func(ruleArg) error) int {
 		}
 		switch {
 		case len(items) > 1:
-			p.warn("Warning: " + fe.Text)
+			p.warn("Warning: " + fe.Error())
 		case code == 0:
-			p.warn("Warning: " + fe.Text)
+			p.warn("Warning: " + fe.Error())
 			return proceed
 		default:
 			return p.fail(fe)
@@ -109,7 +111,7 @@ func sequence(p *printer, items []string, do func(ruleArg) error) int {
 	case len(codes) == 1:
 		return codes[0]
 	}
-	return richrule.UnknownError.Number()
+	return firewalld.UnknownError.Number()
 }
 
 // querySequence runs --query-rich-rule as firewall-cmd's __query_sequence
@@ -124,11 +126,11 @@ func querySequence(p *printer, items []string, query func(ruleArg) (bool, error)
 			found, err = query(r)
 		}
 		if err != nil {
-			fe := asFWError(err)
-			if len(items) == 1 || fe.Code == richrule.NotAuthorized {
+			fe := firewalld.AsError(err)
+			if len(items) == 1 || fe.Code == firewalld.NotAuthorized {
 				return p.fail(fe)
 			}
-			p.warn("Warning: " + fe.Text)
+			p.warn("Warning: " + fe.Error())
 			continue
 		}
 		switch {

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
+
 	"fmt"
 	"os"
 	"path/filepath"
@@ -9,7 +11,6 @@ import (
 
 	mdbus "github.com/firewalld-mssclamp/mssclamp/dbus"
 	"github.com/firewalld-mssclamp/mssclamp/internal/systest"
-	"github.com/firewalld-mssclamp/mssclamp/richrule"
 )
 
 // forwardPolicy lets every forwarded connection through firewalld, whatever
@@ -105,7 +106,7 @@ func testFirewalld(t *testing.T, backend string) {
 	waitProbeBoth(t, tp, both, "rules added after the bindings")
 
 	err := c.addRule("nosuchzone", clamp, 0)
-	if want := mdbus.ErrorName(richrule.InvalidZone); errorName(err) != want {
+	if want := mdbus.ErrorName(firewalld.InvalidZone); errorName(err) != want {
 		t.Errorf("addRichRule to a zone firewalld does not know: %v, want %s", err, want)
 	} else {
 		t.Logf("unknown zone refused: %v", err)
