@@ -90,7 +90,7 @@ func manyRules(n int, scoped bool) string {
 }
 
 func compile(b *testing.B, input string) *backend.Ruleset {
-	rs, err := backend.Compile(backend.ParseCase(b, "default public\n"+input))
+	rs, err := backend.CompileCase(b, "default public\n"+input)
 	if err != nil {
 		b.Fatal(err)
 	}

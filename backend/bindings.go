@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
 )
 
 type macBinding struct{ mac, zone string }
@@ -14,7 +16,7 @@ type ifBinding struct{ iface, zone string }
 // bindMemo keeps the parsed bindings, and the lookups built from them, for
 // as long as no zone's bindings change.
 type bindMemo struct {
-	zones    []Zone // names and bindings only
+	zones    []firewalld.Zone // names and bindings only
 	defZone  string
 	addrBind [2][]labelled[string]
 	macBind  []macBinding
@@ -25,7 +27,7 @@ type bindMemo struct {
 	lookups  map[string][]*Rule // classify results by direction and targets
 }
 
-func (m *bindMemo) matches(in *Input, ipsets map[string]*IPSet) bool {
+func (m *bindMemo) matches(in *firewalld.Topology, ipsets map[string]*firewalld.IPSet) bool {
 	if m == nil || m.defZone != in.DefaultZone || len(m.zones) != len(in.Zones) {
 		return false
 	}
@@ -66,7 +68,7 @@ func (c *compiler) bindings() error {
 		m.setKinds[b.set] = s.Type + "/" + s.Family
 	}
 	for _, z := range c.in.Zones {
-		m.zones = append(m.zones, Zone{Name: z.Name, Interfaces: slices.Clone(z.Interfaces), Sources: slices.Clone(z.Sources)})
+		m.zones = append(m.zones, firewalld.Zone{Name: z.Name, Interfaces: slices.Clone(z.Interfaces), Sources: slices.Clone(z.Sources)})
 	}
 	c.bindMemo = m
 	return nil

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
 	"github.com/firewalld-mssclamp/mssclamp/richrule"
 )
 
@@ -16,10 +17,18 @@ import (
 // kernel cannot compute a path MTU (rt mtu is refused in the input hook).
 var ErrPMTUToHost = errors.New("tcp-mss-clamp value=pmtu cannot apply to traffic to HOST (no route exists before input); use a fixed value")
 
-// Compile turns the desired state into a Ruleset. It is pure: the same Input
-// gives the same Ruleset, byte for byte, and it never looks at the kernel.
-func Compile(in *Input) (*Ruleset, error) {
-	return new(Compiler).Compile(in)
+// Rules are the tcp-mss-clamp rules of each zone and policy, in the order
+// they were added. Rules of a scope the topology lacks are not compiled:
+// they wait until it has one.
+type Rules map[firewalld.Scope][]*richrule.Rule
+
+// Compile turns the desired state into a Ruleset. It is pure: the same
+// topology and rules give the same Ruleset, byte for byte, and it never
+// looks at the kernel. A rule that cannot be placed (its ipset vanished,
+// say) is left out with a Diagnostic; the rest of the Ruleset is whole
+// without it. The error is for a topology that cannot compile at all.
+func Compile(t *firewalld.Topology, rules Rules) (*Ruleset, []*Diagnostic, error) {
+	return new(Compiler).Compile(t, rules)
 }
 
 // Compiler is Compile with a memory: a zone or policy whose rules (the same
@@ -30,8 +39,8 @@ func Compile(in *Input) (*Ruleset, error) {
 // skip comparing chains it has already applied. The zero value is ready; a
 // Compiler is not safe for concurrent use.
 type Compiler struct {
-	scopes   map[Scope]*scopeMemo
-	clamps   map[Scope]map[*richrule.Rule]*ruleMemo
+	scopes   map[firewalld.Scope]*scopeMemo
+	clamps   map[firewalld.Scope]map[*richrule.Rule]*ruleMemo
 	chains   map[*Clamp]*Chain // a single rule's chain
 	bindings *bindMemo
 }
@@ -39,24 +48,25 @@ type Compiler struct {
 // scopeMemo is what one scope compiled to.
 type scopeMemo struct {
 	rules  []*richrule.Rule
-	ipsets map[string]*IPSet // the ipsets it used, as they were
-	name   string            // its chain, or ""
-	chains []*Chain          // every chain it made
-	err    error
+	ipsets map[string]*firewalld.IPSet // the ipsets it used, as they were
+	name   string                      // its chain, or ""
+	chains []*Chain                    // every chain it made
+	diags  []*Diagnostic               // rules left out
 }
 
 // Compile is the package-level Compile, reusing what has not changed.
-func (cc *Compiler) Compile(in *Input) (*Ruleset, error) {
+func (cc *Compiler) Compile(in *firewalld.Topology, rules Rules) (*Ruleset, []*Diagnostic, error) {
 	c := &compiler{
 		in:        in,
-		zones:     map[string]*Zone{},
-		ipsets:    map[string]*IPSet{},
+		rules:     rules,
+		zones:     map[string]*firewalld.Zone{},
+		ipsets:    map[string]*firewalld.IPSet{},
 		sets:      map[string]*Set{},
 		chains:    map[string]*Chain{},
 		memo:      cc.scopes,
-		next:      map[Scope]*scopeMemo{},
+		next:      map[firewalld.Scope]*scopeMemo{},
 		clampMemo: cc.clamps,
-		clampNext: map[Scope]map[*richrule.Rule]*ruleMemo{},
+		clampNext: map[firewalld.Scope]map[*richrule.Rule]*ruleMemo{},
 		chainMemo: cc.chains,
 		chainNext: make(map[*Clamp]*Chain, len(cc.chains)),
 		bindMemo:  cc.bindings,
@@ -67,7 +77,7 @@ func (cc *Compiler) Compile(in *Input) (*Ruleset, error) {
 	for i := range in.Zones {
 		z := &in.Zones[i]
 		if _, dup := c.zones[z.Name]; dup {
-			return nil, fmt.Errorf("zone %q listed twice", z.Name)
+			return nil, nil, fmt.Errorf("zone %q listed twice", z.Name)
 		}
 		c.zones[z.Name] = z
 	}
@@ -75,10 +85,10 @@ func (cc *Compiler) Compile(in *Input) (*Ruleset, error) {
 		c.ipsets[in.IPSets[i].Name] = &in.IPSets[i]
 	}
 	if err := c.bindings(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := c.scopes(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var bases []*Chain
 	for _, h := range []struct {
@@ -87,7 +97,7 @@ func (cc *Compiler) Compile(in *Input) (*Ruleset, error) {
 	}{{HookForward, c.forward}, {HookOutput, c.output}, {HookInput, c.input}} {
 		target, err := h.build()
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if target == "" {
 			continue
@@ -97,13 +107,15 @@ func (cc *Compiler) Compile(in *Input) (*Ruleset, error) {
 			{Matches: []Match{{Kind: MatchSYN}}, Goto: target},
 		}})
 	}
-	return c.ruleset(bases), nil
+	return c.ruleset(bases), c.diags, nil
 }
 
 type compiler struct {
-	in     *Input
-	zones  map[string]*Zone
-	ipsets map[string]*IPSet
+	in     *firewalld.Topology
+	rules  Rules
+	diags  []*Diagnostic // rules left out
+	zones  map[string]*firewalld.Zone
+	ipsets map[string]*firewalld.IPSet
 	sets   map[string]*Set
 	chains map[string]*Chain
 
@@ -113,17 +125,17 @@ type compiler struct {
 	setBind    []setBinding
 	ifExact    []ifBinding
 	ifWild     []ifBinding
-	memo, next map[Scope]*scopeMemo // the last call's scopes, and this call's
-	used       map[string]*IPSet    // ipsets the scope being compiled uses
-	created    []*Chain             // chains made by this call, in order
+	memo, next map[firewalld.Scope]*scopeMemo // the last call's scopes, and this call's
+	used       map[string]*firewalld.IPSet    // ipsets the scope being compiled uses
+	created    []*Chain                       // chains made by this call, in order
 
-	clampMemo, clampNext map[Scope]map[*richrule.Rule]*ruleMemo
+	clampMemo, clampNext map[firewalld.Scope]map[*richrule.Rule]*ruleMemo
 	chainMemo, chainNext map[*Clamp]*Chain
 	bindMemo             *bindMemo
 
-	zoneScope map[string]string // zone -> its scope chain, if it has rules
-	polScope  map[string]string // policy -> its scope chain, if it has rules
-	policies  []*Policy         // by priority, then name
+	zoneScope map[string]string   // zone -> its scope chain, if it has rules
+	polScope  map[string]string   // policy -> its scope chain, if it has rules
+	policies  []*firewalld.Policy // by priority, then name
 }
 
 // chain registers a regular chain and returns its name.
@@ -192,7 +204,7 @@ func (c *compiler) ruleset(bases []*Chain) *Ruleset {
 // RuleID is the stable identity of a rule in its zone or policy: the same
 // rule (by richrule identity) in the same scope always has the same ID, so
 // counters and kernel objects follow it across restarts.
-func RuleID(s Scope, r *richrule.Rule) string {
+func RuleID(s firewalld.Scope, r *richrule.Rule) string {
 	h := sha256.Sum256([]byte(s.String() + "\n" + r.Key()))
 	return hex.EncodeToString(h[:8])
 }
@@ -205,18 +217,18 @@ func byPriority(rules []*richrule.Rule) []*richrule.Rule {
 	return out
 }
 
-// RuleError is a compile error caused by one rule: the rest of the ruleset
-// is fine without it. The daemon uses it to refuse the rule when it is added
+// Diagnostic is a rule Compile left out and why; the rest of the ruleset is
+// fine without it. The daemon uses it to refuse the rule when it is added
 // and to leave it out, loudly, when the world changes under it (an ipset that
 // disappeared).
-type RuleError struct {
-	Scope Scope
+type Diagnostic struct {
+	Scope firewalld.Scope
 	Rule  string // canonical text
 	Err   error
 }
 
-func (e *RuleError) Error() string {
+func (e *Diagnostic) Error() string {
 	return fmt.Sprintf("%s: rule %q: %v", e.Scope, e.Rule, e.Err)
 }
 
-func (e *RuleError) Unwrap() error { return e.Err }
+func (e *Diagnostic) Unwrap() error { return e.Err }

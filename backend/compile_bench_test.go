@@ -4,15 +4,17 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
 	"github.com/firewalld-mssclamp/mssclamp/richrule"
 )
 
 // benchInput is 100 zones with 10 interfaces each, the default zone, and n
 // rules spread over them, a third scoped to a source address.
-func benchInput(b *testing.B, n int) *Input {
-	in := &Input{DefaultZone: "z0"}
+func benchInput(b *testing.B, n int) (*firewalld.Topology, Rules) {
+	in := &firewalld.Topology{DefaultZone: "z0"}
+	rules := Rules{}
 	for z := 0; z < 100; z++ {
-		zone := Zone{Name: fmt.Sprintf("z%d", z)}
+		zone := firewalld.Zone{Name: fmt.Sprintf("z%d", z)}
 		for i := 0; i < 10; i++ {
 			zone.Interfaces = append(zone.Interfaces, fmt.Sprintf("eth%d_%d", z, i))
 		}
@@ -27,19 +29,19 @@ func benchInput(b *testing.B, n int) *Input {
 		if err != nil {
 			b.Fatal(err)
 		}
-		z := &in.Zones[i%100]
-		z.Rules = append(z.Rules, r)
+		s := firewalld.ZoneScope(in.Zones[i%100].Name)
+		rules[s] = append(rules[s], r)
 	}
-	return in
+	return in, rules
 }
 
 func BenchmarkCompile(b *testing.B) {
 	for _, n := range []int{1000, 10000} {
 		b.Run(fmt.Sprintf("rules=%d", n), func(b *testing.B) {
-			in := benchInput(b, n)
+			in, rules := benchInput(b, n)
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := Compile(in); err != nil {
+				if _, _, err := Compile(in, rules); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -52,24 +54,24 @@ func BenchmarkCompile(b *testing.B) {
 func BenchmarkCompileOneChange(b *testing.B) {
 	for _, n := range []int{1000, 10000} {
 		b.Run(fmt.Sprintf("rules=%d", n), func(b *testing.B) {
-			in := benchInput(b, n)
+			in, rules := benchInput(b, n)
 			var cc Compiler
-			if _, err := cc.Compile(in); err != nil {
+			if _, _, err := cc.Compile(in, rules); err != nil {
 				b.Fatal(err)
 			}
 			extra, _ := richrule.Parse("rule tcp-mss-clamp value=1234")
-			z := &in.Zones[7]
-			base := z.Rules
+			z := firewalld.ZoneScope(in.Zones[7].Name)
+			base := rules[z]
 			b.ReportAllocs()
 			i := 0
 			for b.Loop() {
 				if i%2 == 0 {
-					z.Rules = append(base[:len(base):len(base)], extra)
+					rules[z] = append(base[:len(base):len(base)], extra)
 				} else {
-					z.Rules = base
+					rules[z] = base
 				}
 				i++
-				if _, err := cc.Compile(in); err != nil {
+				if _, _, err := cc.Compile(in, rules); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -80,7 +82,9 @@ func BenchmarkCompileOneChange(b *testing.B) {
 // BenchmarkCompileOneZone: 1000 rules in the one default zone, half scoped
 // to a source address, one rule added and removed in turn.
 func BenchmarkCompileOneZone(b *testing.B) {
-	in := &Input{DefaultZone: "public", Zones: []Zone{{Name: "public", Interfaces: []string{"eth0", "eth1"}}}}
+	in := &firewalld.Topology{DefaultZone: "public", Zones: []firewalld.Zone{{Name: "public", Interfaces: []string{"eth0", "eth1"}}}}
+	z := firewalld.ZoneScope("public")
+	rules := Rules{}
 	for i := 0; i < 1000; i++ {
 		text := fmt.Sprintf("rule tcp-mss-clamp value=%d", 600+i)
 		if i%2 == 0 {
@@ -90,24 +94,24 @@ func BenchmarkCompileOneZone(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		in.Zones[0].Rules = append(in.Zones[0].Rules, r)
+		rules[z] = append(rules[z], r)
 	}
 	var cc Compiler
-	if _, err := cc.Compile(in); err != nil {
+	if _, _, err := cc.Compile(in, rules); err != nil {
 		b.Fatal(err)
 	}
 	extra, _ := richrule.Parse("rule family=ipv4 source address=192.0.2.1 tcp-mss-clamp value=1234")
-	base := in.Zones[0].Rules
+	base := rules[z]
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
 		if i%2 == 0 {
-			in.Zones[0].Rules = append(base[:len(base):len(base)], extra)
+			rules[z] = append(base[:len(base):len(base)], extra)
 		} else {
-			in.Zones[0].Rules = base
+			rules[z] = base
 		}
 		i++
-		if _, err := cc.Compile(in); err != nil {
+		if _, _, err := cc.Compile(in, rules); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -4,10 +4,12 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
 	"github.com/firewalld-mssclamp/mssclamp/richrule"
 )
 
@@ -37,12 +39,17 @@ func TestCompileGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			input, want, _ := strings.Cut(string(data), "\n----\n")
-			in := parseCase(t, input)
+			topo, rules := parseCase(t, input)
 			got := ""
-			rs, err := Compile(in)
-			if err != nil {
+			rs, diags, err := Compile(topo, rules)
+			switch {
+			case err != nil:
 				got = "error: " + err.Error() + "\n"
-			} else {
+			case len(diags) > 0:
+				// The case is about the rule left out; the rest of the
+				// ruleset is what compiles without it (checked below).
+				got = "error: " + diags[0].Error() + "\n"
+			default:
 				got = rs.String()
 			}
 			if *update {
@@ -54,35 +61,27 @@ func TestCompileGolden(t *testing.T) {
 			if got != want {
 				t.Errorf("Compile() mismatch (-want +got):\n%s", lineDiff(want, got))
 			}
-			if err == nil {
-				again, _ := Compile(parseCase(t, input))
-				if again.String() != got {
-					t.Error("Compile is not deterministic")
-				}
+			if err != nil {
+				return
+			}
+			again, _, _ := Compile(parseCase(t, input))
+			if again.String() != rs.String() {
+				t.Error("Compile is not deterministic")
+			}
+			for _, d := range diags {
+				rules[d.Scope] = slices.DeleteFunc(slices.Clone(rules[d.Scope]), func(r *richrule.Rule) bool { return r.String() == d.Rule })
+			}
+			if without, rest, _ := Compile(topo, rules); len(diags) > 0 && (len(rest) > 0 || without.String() != rs.String()) {
+				t.Errorf("what compiles beside the rules left out differs from compiling without them:\n%s", lineDiff(without.String(), rs.String()))
 			}
 		})
 	}
 }
 
-func parseCase(t testing.TB, text string) *Input {
+func parseCase(t testing.TB, text string) (*firewalld.Topology, Rules) {
 	t.Helper()
-	in := &Input{}
-	zone := func(name string) *Zone {
-		for i := range in.Zones {
-			if in.Zones[i].Name == name {
-				return &in.Zones[i]
-			}
-		}
-		return nil
-	}
-	policy := func(name string) *Policy {
-		for i := range in.Policies {
-			if in.Policies[i].Name == name {
-				return &in.Policies[i]
-			}
-		}
-		return nil
-	}
+	in := &firewalld.Topology{}
+	rules := Rules{}
 	list := func(s string) []string { return strings.Split(s, ",") }
 	for n, line := range strings.Split(text, "\n") {
 		line = strings.TrimSpace(line)
@@ -94,13 +93,13 @@ func parseCase(t testing.TB, text string) *Input {
 			if err != nil {
 				t.Fatalf("line %d: %v", n+1, err)
 			}
-			if z := zone(owner); z != nil {
-				z.Rules = append(z.Rules, r)
-			} else if p := policy(owner); p != nil {
-				p.Rules = append(p.Rules, r)
-			} else {
+			s := firewalld.ZoneScope(owner)
+			if in.Policy(owner) != nil {
+				s = firewalld.PolicyScope(owner)
+			} else if !in.Has(s) {
 				t.Fatalf("line %d: no zone or policy %q", n+1, owner)
 			}
+			rules[s] = append(rules[s], r)
 			continue
 		}
 		f := strings.Fields(line)
@@ -108,7 +107,7 @@ func parseCase(t testing.TB, text string) *Input {
 		case "default":
 			in.DefaultZone = f[1]
 		case "zone":
-			z := Zone{Name: f[1]}
+			z := firewalld.Zone{Name: f[1]}
 			for _, kv := range f[2:] {
 				k, v, _ := strings.Cut(kv, "=")
 				switch k {
@@ -122,7 +121,7 @@ func parseCase(t testing.TB, text string) *Input {
 			}
 			in.Zones = append(in.Zones, z)
 		case "policy":
-			p := Policy{Name: f[1]}
+			p := firewalld.Policy{Name: f[1]}
 			for _, kv := range f[2:] {
 				k, v, _ := strings.Cut(kv, "=")
 				switch k {
@@ -138,12 +137,12 @@ func parseCase(t testing.TB, text string) *Input {
 			}
 			in.Policies = append(in.Policies, p)
 		case "ipset":
-			in.IPSets = append(in.IPSets, IPSet{Name: f[1], Type: f[2], Family: f[3], Entries: f[4:]})
+			in.IPSets = append(in.IPSets, firewalld.IPSet{Name: f[1], Type: f[2], Family: f[3], Entries: f[4:]})
 		default:
 			t.Fatalf("line %d: cannot read %q", n+1, line)
 		}
 	}
-	return in
+	return in, rules
 }
 
 // lineDiff shows the lines that differ, enough to read a golden mismatch.

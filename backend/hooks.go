@@ -1,6 +1,10 @@
 package backend
 
-import "slices"
+import (
+	"slices"
+
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
+)
 
 // forward builds what the forward hook runs: zone rules by ingress zone, and
 // zone-to-zone policies by ingress and egress zone. It returns the chain the
@@ -13,7 +17,7 @@ func (c *compiler) forward() (string, error) {
 		if sc := c.zoneScope[z.Name]; sc != "" {
 			work = append(work, &Rule{Jump: sc})
 		}
-		work = append(work, c.policyJumps("fwd_"+z.Name, func(p *Policy) bool {
+		work = append(work, c.policyJumps("fwd_"+z.Name, func(p *firewalld.Policy) bool {
 			return slices.Contains(p.Ingress, z.Name)
 		})...)
 		if t := c.collapse("fwd_zone_"+z.Name, work); t != "" {
@@ -27,8 +31,8 @@ func (c *compiler) forward() (string, error) {
 		}
 	}
 	// Policies whose ingress is ANY apply to every forwarded packet.
-	main = append(main, c.policyJumps("fwd_any", func(p *Policy) bool {
-		return slices.Contains(p.Ingress, ZoneAny)
+	main = append(main, c.policyJumps("fwd_any", func(p *firewalld.Policy) bool {
+		return slices.Contains(p.Ingress, firewalld.ZoneAny)
 	})...)
 	return c.collapse("fwd_main", main), nil
 }
@@ -36,8 +40,8 @@ func (c *compiler) forward() (string, error) {
 // output builds what the output hook runs: policies whose ingress is HOST,
 // that is, connections this machine opens.
 func (c *compiler) output() (string, error) {
-	rules := c.policyJumps("out", func(p *Policy) bool {
-		return slices.Contains(p.Ingress, ZoneHost)
+	rules := c.policyJumps("out", func(p *firewalld.Policy) bool {
+		return slices.Contains(p.Ingress, firewalld.ZoneHost)
 	})
 	return c.collapse("out_main", rules), nil
 }
@@ -46,14 +50,14 @@ func (c *compiler) output() (string, error) {
 // classified by ingress zone.
 func (c *compiler) input() (string, error) {
 	var main []*Rule
-	anyIn := c.hostPolicies(func(p *Policy) bool { return slices.Contains(p.Ingress, ZoneAny) })
+	anyIn := c.hostPolicies(func(p *firewalld.Policy) bool { return slices.Contains(p.Ingress, firewalld.ZoneAny) })
 	for _, p := range anyIn {
 		main = append(main, &Rule{Jump: c.polScope[p.Name]})
 	}
 	from := map[string]string{}
 	for _, z := range c.in.Zones {
 		var work []*Rule
-		for _, p := range c.hostPolicies(func(p *Policy) bool { return slices.Contains(p.Ingress, z.Name) }) {
+		for _, p := range c.hostPolicies(func(p *firewalld.Policy) bool { return slices.Contains(p.Ingress, z.Name) }) {
 			work = append(work, &Rule{Jump: c.polScope[p.Name]})
 		}
 		if t := c.collapse("in_from_"+z.Name, work); t != "" {
@@ -71,10 +75,10 @@ func (c *compiler) input() (string, error) {
 
 // hostPolicies lists, in order, the policies with rules whose egress is HOST
 // and whose ingress satisfies in.
-func (c *compiler) hostPolicies(in func(*Policy) bool) []*Policy {
-	var out []*Policy
+func (c *compiler) hostPolicies(in func(*firewalld.Policy) bool) []*firewalld.Policy {
+	var out []*firewalld.Policy
 	for _, p := range c.policies {
-		if c.polScope[p.Name] != "" && slices.Contains(p.Egress, ZoneHost) && in(p) {
+		if c.polScope[p.Name] != "" && slices.Contains(p.Egress, firewalld.ZoneHost) && in(p) {
 			out = append(out, p)
 		}
 	}
@@ -85,7 +89,7 @@ func (c *compiler) hostPolicies(in func(*Policy) bool) []*Policy {
 // already known to satisfy in, every policy with rules towards a zone: a
 // direct jump for egress ANY, and an egress lookup for named egress zones.
 // name prefixes the chains it creates.
-func (c *compiler) policyJumps(name string, in func(*Policy) bool) []*Rule {
+func (c *compiler) policyJumps(name string, in func(*firewalld.Policy) bool) []*Rule {
 	var rules []*Rule
 	to := map[string][]*Rule{}
 	for _, p := range c.policies {
@@ -93,12 +97,12 @@ func (c *compiler) policyJumps(name string, in func(*Policy) bool) []*Rule {
 		if sc == "" || !in(p) {
 			continue
 		}
-		if slices.Contains(p.Egress, ZoneAny) {
+		if slices.Contains(p.Egress, firewalld.ZoneAny) {
 			rules = append(rules, &Rule{Jump: sc})
 			continue
 		}
 		for _, e := range p.Egress {
-			if e != ZoneHost {
+			if e != firewalld.ZoneHost {
 				to[e] = append(to[e], &Rule{Jump: sc})
 			}
 		}

@@ -117,7 +117,7 @@ func TestPacketSemantics(t *testing.T) {
 				}},
 			} {
 				t.Run(tc.name, func(t *testing.T) {
-					rs, err := backend.Compile(backend.ParseCase(t, "default public\n"+tc.input))
+					rs, err := backend.CompileCase(t, "default public\n"+tc.input)
 					if err != nil {
 						t.Fatal(err)
 					}

@@ -28,7 +28,7 @@ func TestRenderCompiled(t *testing.T) {
 				t.Fatal(err)
 			}
 			input, _, _ := strings.Cut(string(data), "\n----\n")
-			rs, err := backend.Compile(backend.ParseCase(t, input))
+			rs, err := backend.CompileCase(t, input)
 			if err != nil {
 				t.Skipf("the case is an error case: %v", err)
 			}

@@ -6,6 +6,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
 	"github.com/firewalld-mssclamp/mssclamp/richrule"
 )
 
@@ -94,24 +95,11 @@ type Match struct {
 // implies MatchSYN (the base chains let nothing else in, but iptables' TCPMSS
 // insists on seeing it in the rule itself).
 type Clamp struct {
-	ID    string       // stable identity of the rich rule in its scope; see RuleID and Comment
-	Scope Scope        // the zone or policy the rule belongs to
-	Rule  string       // the rule's canonical text, for people reading a dump
-	MSS   richrule.MSS // richrule.PMTU or a fixed value
+	ID    string          // stable identity of the rich rule in its scope; see RuleID and Comment
+	Scope firewalld.Scope // the zone or policy the rule belongs to
+	Rule  string          // the rule's canonical text, for people reading a dump
+	MSS   richrule.MSS    // richrule.PMTU or a fixed value
 	Log   *Log
-}
-
-// Scope names the zone or policy a rule belongs to.
-type Scope struct {
-	Policy bool // false: a zone
-	Name   string
-}
-
-func (s Scope) String() string {
-	if s.Policy {
-		return "policy " + s.Name
-	}
-	return "zone " + s.Name
 }
 
 // Log describes how a clamp rule logs the packets it handles.

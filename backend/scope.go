@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
 	"github.com/firewalld-mssclamp/mssclamp/richrule"
 )
 
@@ -21,7 +22,7 @@ func (c *compiler) scopes() error {
 	c.polScope = map[string]string{}
 	for i := range c.in.Zones {
 		z := &c.in.Zones[i]
-		name, err := c.scope(Scope{Name: z.Name}, z.Rules, nil)
+		name, err := c.scope(firewalld.ZoneScope(z.Name), nil)
 		if err != nil {
 			return err
 		}
@@ -32,7 +33,7 @@ func (c *compiler) scopes() error {
 	for i := range c.in.Policies {
 		c.policies = append(c.policies, &c.in.Policies[i])
 	}
-	slices.SortStableFunc(c.policies, func(a, b *Policy) int {
+	slices.SortStableFunc(c.policies, func(a, b *firewalld.Policy) int {
 		if x := cmp.Compare(a.Priority, b.Priority); x != 0 {
 			return x
 		}
@@ -42,7 +43,7 @@ func (c *compiler) scopes() error {
 		if err := c.checkPolicy(p); err != nil {
 			return err
 		}
-		name, err := c.scope(Scope{Policy: true, Name: p.Name}, p.Rules, p)
+		name, err := c.scope(firewalld.PolicyScope(p.Name), p)
 		if err != nil {
 			return err
 		}
@@ -55,10 +56,10 @@ func (c *compiler) scopes() error {
 
 // checkPolicy rejects what the kernel cannot do and names the firewalld
 // does not allow.
-func (c *compiler) checkPolicy(p *Policy) error {
+func (c *compiler) checkPolicy(p *firewalld.Policy) error {
 	known := func(zones []string, side string) error {
 		for _, z := range zones {
-			if z == ZoneAny || z == ZoneHost {
+			if z == firewalld.ZoneAny || z == firewalld.ZoneHost {
 				continue
 			}
 			if _, ok := c.zones[z]; !ok {
@@ -73,7 +74,7 @@ func (c *compiler) checkPolicy(p *Policy) error {
 	if err := known(p.Egress, "egress"); err != nil {
 		return err
 	}
-	if slices.Contains(p.Ingress, ZoneHost) && slices.Contains(p.Egress, ZoneHost) {
+	if slices.Contains(p.Ingress, firewalld.ZoneHost) && slices.Contains(p.Egress, firewalld.ZoneHost) {
 		return fmt.Errorf("policy %q: HOST cannot be both ingress and egress", p.Name)
 	}
 	return nil
@@ -82,11 +83,11 @@ func (c *compiler) checkPolicy(p *Policy) error {
 // CheckPolicyRule reports whether rule r can be added to policy p: a pmtu
 // clamp towards HOST has no route to measure (ErrPMTUToHost), and traffic
 // this machine opens has no source MAC (ErrMACFromHost).
-func CheckPolicyRule(p *Policy, r *richrule.Rule) error {
-	if cl := r.Clamp(); cl != nil && cl.Value == richrule.PMTU && slices.Contains(p.Egress, ZoneHost) {
+func CheckPolicyRule(p *firewalld.Policy, r *richrule.Rule) error {
+	if cl := r.Clamp(); cl != nil && cl.Value == richrule.PMTU && slices.Contains(p.Egress, firewalld.ZoneHost) {
 		return ErrPMTUToHost
 	}
-	if r.Source != nil && r.Source.MAC != "" && slices.Contains(p.Ingress, ZoneHost) {
+	if r.Source != nil && r.Source.MAC != "" && slices.Contains(p.Ingress, firewalld.ZoneHost) {
 		return ErrMACFromHost
 	}
 	return nil
@@ -98,7 +99,8 @@ var ErrMACFromHost = errors.New("source mac cannot match traffic this machine op
 
 // scope builds the chain of one zone or policy (p, nil for a zone), or
 // returns "" when it has no rules. An unchanged scope is taken from the memo.
-func (c *compiler) scope(s Scope, rules []*richrule.Rule, p *Policy) (string, error) {
+func (c *compiler) scope(s firewalld.Scope, p *firewalld.Policy) (string, error) {
+	rules := c.rules[s]
 	if len(rules) == 0 {
 		return "", nil
 	}
@@ -111,28 +113,43 @@ func (c *compiler) scope(s Scope, rules []*richrule.Rule, p *Policy) (string, er
 				c.chainNext[ch.Rules[0].Clamp] = ch
 			}
 		}
-		for name := range m.ipsets {
-			if _, err := c.set(name); err != nil {
-				return "", err
+		for _, ch := range m.chains {
+			for _, r := range ch.Rules {
+				for _, mt := range r.Matches {
+					if mt.Set == "" {
+						continue
+					}
+					if _, err := c.set(mt.Set); err != nil {
+						return "", err
+					}
+				}
 			}
 		}
-		return m.name, m.err
+		c.diags = append(c.diags, m.diags...)
+		return m.name, nil
 	}
 	first := len(c.created)
 	usedBefore := c.used
-	c.used = map[string]*IPSet{}
-	name, err := c.compileScope(s, rules, p)
-	m := &scopeMemo{rules: slices.Clone(rules), ipsets: c.used, name: name, err: err, chains: slices.Clone(c.created[first:])}
+	c.used = map[string]*firewalld.IPSet{}
+	diags := len(c.diags)
+	name := c.compileScope(s, rules, p)
+	m := &scopeMemo{rules: slices.Clone(rules), ipsets: c.used, name: name, diags: c.diags[diags:], chains: slices.Clone(c.created[first:])}
 	c.used = usedBefore
 	c.next[s] = m
-	return name, err
+	return name, nil
 }
 
 // sameIPSets reports whether the ipsets a memoised scope used are still the
 // same, entry for entry.
-func (c *compiler) sameIPSets(used map[string]*IPSet) bool {
+func (c *compiler) sameIPSets(used map[string]*firewalld.IPSet) bool {
 	for name, old := range used {
 		now, ok := c.ipsets[name]
+		if old == nil { // it did not exist
+			if ok {
+				return false
+			}
+			continue
+		}
 		if !ok || now.Type != old.Type || now.Family != old.Family || !slices.Equal(now.Entries, old.Entries) {
 			return false
 		}
@@ -140,19 +157,25 @@ func (c *compiler) sameIPSets(used map[string]*IPSet) bool {
 	return true
 }
 
-// compileScope is scope without the memo.
-func (c *compiler) compileScope(s Scope, rules []*richrule.Rule, p *Policy) (string, error) {
+// compileScope is scope without the memo; a rule that cannot compile is
+// left out with a Diagnostic.
+func (c *compiler) compileScope(s firewalld.Scope, rules []*richrule.Rule, p *firewalld.Policy) string {
+	leaveOut := func(r *richrule.Rule, err error) {
+		c.diags = append(c.diags, &Diagnostic{Scope: s, Rule: r.String(), Err: err})
+	}
 	var linear []*Rule
 	keyed := map[DispatchKey][]labelled[*Clamp]{}
 	seen := map[string]bool{}
 	for i, r := range byPriority(rules) {
 		cl := r.Clamp()
 		if cl == nil {
-			return "", &RuleError{Scope: s, Rule: r.String(), Err: errors.New("no tcp-mss-clamp element: the rule belongs to firewalld")}
+			leaveOut(r, errors.New("no tcp-mss-clamp element: the rule belongs to firewalld"))
+			continue
 		}
 		if p != nil {
 			if err := CheckPolicyRule(p, r); err != nil {
-				return "", &RuleError{Scope: s, Rule: r.String(), Err: err}
+				leaveOut(r, err)
+				continue
 			}
 		}
 		rm := c.ruleMemo(s, r)
@@ -165,9 +188,16 @@ func (c *compiler) compileScope(s Scope, rules []*richrule.Rule, p *Policy) (str
 			keyed[key] = append(keyed[key], labelled[*Clamp]{r: rng, label: clamp, rank: i})
 			continue
 		}
-		rule, err := c.clampRule(r, clamp, p != nil && slices.Contains(p.Ingress, ZoneHost))
+		had := c.setsOf(r)
+		rule, err := c.clampRule(r, clamp, p != nil && slices.Contains(p.Ingress, firewalld.ZoneHost))
 		if err != nil {
-			return "", &RuleError{Scope: s, Rule: r.String(), Err: err}
+			for name, ok := range had {
+				if !ok {
+					delete(c.sets, name) // only the rule left out wanted it
+				}
+			}
+			leaveOut(r, err)
+			continue
 		}
 		linear = append(linear, rule)
 	}
@@ -180,7 +210,35 @@ func (c *compiler) compileScope(s Scope, rules []*richrule.Rule, p *Policy) (str
 	if s.Policy {
 		prefix = "policy_"
 	}
-	return c.chain(prefix+s.Name, linear), nil
+	if len(linear) == 0 {
+		return ""
+	}
+	return c.chain(prefix+s.Name, linear)
+}
+
+// setsOf tells, for each ipset rule r names, whether the ruleset has it yet.
+func (c *compiler) setsOf(r *richrule.Rule) map[string]bool {
+	had := map[string]bool{}
+	for _, name := range []string{sourceSet(r), destinationSet(r)} {
+		if name != "" {
+			_, had[name] = c.sets[name]
+		}
+	}
+	return had
+}
+
+func sourceSet(r *richrule.Rule) string {
+	if r.Source == nil {
+		return ""
+	}
+	return r.Source.IPSet
+}
+
+func destinationSet(r *richrule.Rule) string {
+	if r.Destination == nil {
+		return ""
+	}
+	return r.Destination.IPSet
 }
 
 // ruleMemo is what a rule compiles to on its own: its Clamp (an ID is a
@@ -193,7 +251,7 @@ type ruleMemo struct {
 }
 
 // ruleMemo compiles a rule on its own, or takes it from the last call.
-func (c *compiler) ruleMemo(s Scope, r *richrule.Rule) *ruleMemo {
+func (c *compiler) ruleMemo(s firewalld.Scope, r *richrule.Rule) *ruleMemo {
 	m, ok := c.clampMemo[s][r]
 	if !ok {
 		m = &ruleMemo{clamp: &Clamp{ID: RuleID(s, r), Scope: s, Rule: r.String(), MSS: r.Clamp().Value, Log: logOf(r.Log)}}
@@ -384,10 +442,13 @@ func uint16Of(s string) uint16 {
 func (c *compiler) set(name string) (*Set, error) {
 	ips, ok := c.ipsets[name]
 	if !ok {
+		if c.used != nil {
+			c.used[name] = nil // a scope that missed it compiles again when it comes
+		}
 		return nil, fmt.Errorf("ipset %q does not exist", name)
 	}
 	if c.used != nil && c.used[name] == nil {
-		c.used[name] = &IPSet{Name: ips.Name, Type: ips.Type, Family: ips.Family, Entries: slices.Clone(ips.Entries)}
+		c.used[name] = &firewalld.IPSet{Name: ips.Name, Type: ips.Type, Family: ips.Family, Entries: slices.Clone(ips.Entries)}
 	}
 	if s, ok := c.sets[name]; ok {
 		return s, nil

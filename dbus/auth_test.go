@@ -1,8 +1,6 @@
 package dbus
 
 import (
-	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
-
 	"context"
 	"errors"
 	"log/slog"
@@ -10,6 +8,8 @@ import (
 	"testing"
 
 	godbus "github.com/godbus/dbus/v5"
+
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
 )
 
 // fakeAuthorizer answers for every caller: the uid lookup gives uid or

@@ -1,8 +1,6 @@
 package dbus
 
 import (
-	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
-
 	"context"
 	"errors"
 	"fmt"
@@ -10,6 +8,8 @@ import (
 	"testing"
 
 	godbus "github.com/godbus/dbus/v5"
+
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
 )
 
 // TestServiceErrorEveryCode: every firewalld code becomes its own D-Bus

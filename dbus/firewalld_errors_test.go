@@ -6,8 +6,9 @@ import (
 	"reflect"
 	"testing"
 
-	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
 	godbus "github.com/godbus/dbus/v5"
+
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
 )
 
 func TestMapError(t *testing.T) {

@@ -6,13 +6,14 @@ import (
 	"slices"
 	"time"
 
-	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
 	godbus "github.com/godbus/dbus/v5"
+
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
 )
 
-// Target names the zone or policy a rich rule belongs to, at runtime or in
-// the permanent configuration, as firewall-cmd's --zone, --policy and
-// --permanent do.
+// The rich-rule methods name a zone or policy (an empty zone name is
+// firewalld's default zone), at runtime or in the permanent configuration,
+// as firewall-cmd's --zone, --policy and --permanent do.
 //
 // Zone rules go through firewalld's per-rule methods, and firewalld compares
 // rules in their canonical form, so any spelling works. firewalld (0.9 to
@@ -21,19 +22,11 @@ import (
 // compares them as text, so a policy rule must be given in canonical form
 // (as firewalld prints it; richrule's printer) to be found by Remove and
 // Query; Add detects a respelling of a rule the policy has.
-type Target struct {
-	Policy    bool   // Name is a policy; otherwise a zone
-	Name      string // for a zone, "" means firewalld's default zone
-	Permanent bool
-}
 
-func (t Target) String() string {
-	s := "zone"
-	if t.Policy {
-		s = "policy"
-	}
-	s += fmt.Sprintf(" %q", t.Name)
-	if t.Permanent {
+// where names a scope in errors: `permanent zone "dmz"`.
+func where(t firewalld.Scope, permanent bool) string {
+	s := fmt.Sprintf("%s %q", t.Kind(), t.Name)
+	if permanent {
 		s = "permanent " + s
 	}
 	return s
@@ -43,22 +36,22 @@ func (t Target) String() string {
 // after that long (rounded up to whole seconds); other targets return
 // ErrTimeoutNotSupported for a timeout. A rule that is already there is
 // *firewalld.Error ALREADY_ENABLED, which firewall-cmd prints as a warning.
-func (f *Firewalld) AddRichRule(ctx context.Context, t Target, rule string, timeout time.Duration) error {
-	if timeout != 0 && (t.Permanent || t.Policy) {
-		return fmt.Errorf("adding rich rule to %s: %w", t, ErrTimeoutNotSupported)
+func (f *Firewalld) AddRichRule(ctx context.Context, t firewalld.Scope, permanent bool, rule string, timeout time.Duration) error {
+	if timeout != 0 && (permanent || t.Policy) {
+		return fmt.Errorf("adding rich rule to %s: %w", where(t, permanent), ErrTimeoutNotSupported)
 	}
 	var err error
 	switch {
-	case !t.Policy && !t.Permanent:
+	case !t.Policy && !permanent:
 		var zone string
 		err = f.call(ctx, fwPath, fwZoneIface, "addRichRule", []any{t.Name, rule, int32((timeout + time.Second - 1) / time.Second)}, &zone)
 	case !t.Policy:
 		err = f.configZoneCall(ctx, t.Name, "addRichRule", rule)
 	default:
-		err = f.addPolicyRule(ctx, t, rule)
+		err = f.addPolicyRule(ctx, t, permanent, rule)
 	}
 	if err != nil {
-		return fmt.Errorf("adding rich rule to %s: %w", t, err)
+		return fmt.Errorf("adding rich rule to %s: %w", where(t, permanent), err)
 	}
 	return nil
 }
@@ -67,8 +60,8 @@ func (f *Firewalld) AddRichRule(ctx context.Context, t Target, rule string, time
 // made of it: given a respelling of a rule it has, firewalld 1.3.3 ignores
 // it at runtime but stores a duplicate in the permanent policy, which is
 // undone here. Either way the result is ALREADY_ENABLED.
-func (f *Firewalld) addPolicyRule(ctx context.Context, t Target, rule string) error {
-	before, err := f.policyRules(ctx, t)
+func (f *Firewalld) addPolicyRule(ctx context.Context, t firewalld.Scope, permanent bool, rule string) error {
+	before, err := f.policyRules(ctx, t, permanent)
 	if err != nil {
 		return err
 	}
@@ -77,10 +70,10 @@ func (f *Firewalld) addPolicyRule(ctx context.Context, t Target, rule string) er
 	if slices.Contains(before, rule) {
 		return already
 	}
-	if err := f.setPolicyRules(ctx, t, append(slices.Clone(before), rule)); err != nil {
+	if err := f.setPolicyRules(ctx, t, permanent, append(slices.Clone(before), rule)); err != nil {
 		return err
 	}
-	after, err := f.policyRules(ctx, t)
+	after, err := f.policyRules(ctx, t, permanent)
 	if err != nil {
 		return err
 	}
@@ -88,7 +81,7 @@ func (f *Firewalld) addPolicyRule(ctx context.Context, t Target, rule string) er
 	case len(after) == len(before):
 		return already
 	case len(after) == len(before)+1 && slices.Contains(before, after[len(before)]):
-		if err := f.setPolicyRules(ctx, t, before); err != nil {
+		if err := f.setPolicyRules(ctx, t, permanent, before); err != nil {
 			return fmt.Errorf("removing the duplicate of %q again: %w", rule, err)
 		}
 		return already
@@ -98,69 +91,69 @@ func (f *Firewalld) addPolicyRule(ctx context.Context, t Target, rule string) er
 
 // RemoveRichRule removes rule from t. A rule that is not there is
 // *firewalld.Error NOT_ENABLED, which firewall-cmd prints as a warning.
-func (f *Firewalld) RemoveRichRule(ctx context.Context, t Target, rule string) error {
+func (f *Firewalld) RemoveRichRule(ctx context.Context, t firewalld.Scope, permanent bool, rule string) error {
 	var err error
 	switch {
-	case !t.Policy && !t.Permanent:
+	case !t.Policy && !permanent:
 		var zone string
 		err = f.call(ctx, fwPath, fwZoneIface, "removeRichRule", []any{t.Name, rule}, &zone)
 	case !t.Policy:
 		err = f.configZoneCall(ctx, t.Name, "removeRichRule", rule)
 	default:
 		var rules []string
-		if rules, err = f.policyRules(ctx, t); err == nil {
+		if rules, err = f.policyRules(ctx, t, permanent); err == nil {
 			i := slices.Index(rules, rule)
 			if i < 0 {
-				return fmt.Errorf("removing rich rule from %s: %w", t,
+				return fmt.Errorf("removing rich rule from %s: %w", where(t, permanent),
 					&firewalld.Error{Code: firewalld.NotEnabled, Msg: rule})
 			}
-			err = f.setPolicyRules(ctx, t, slices.Delete(rules, i, i+1))
+			err = f.setPolicyRules(ctx, t, permanent, slices.Delete(rules, i, i+1))
 		}
 	}
 	if err != nil {
-		return fmt.Errorf("removing rich rule from %s: %w", t, err)
+		return fmt.Errorf("removing rich rule from %s: %w", where(t, permanent), err)
 	}
 	return nil
 }
 
 // QueryRichRule reports whether t has rule.
-func (f *Firewalld) QueryRichRule(ctx context.Context, t Target, rule string) (bool, error) {
+func (f *Firewalld) QueryRichRule(ctx context.Context, t firewalld.Scope, permanent bool, rule string) (bool, error) {
 	var (
 		found bool
 		err   error
 	)
 	switch {
-	case !t.Policy && !t.Permanent:
+	case !t.Policy && !permanent:
 		err = f.call(ctx, fwPath, fwZoneIface, "queryRichRule", []any{t.Name, rule}, &found)
 	case !t.Policy:
 		err = f.configZoneCall(ctx, t.Name, "queryRichRule", rule, &found)
 	default:
 		var rules []string
-		rules, err = f.policyRules(ctx, t)
+		rules, err = f.policyRules(ctx, t, permanent)
 		found = slices.Contains(rules, rule)
 	}
 	if err != nil {
-		return false, fmt.Errorf("querying rich rule in %s: %w", t, err)
+		return false, fmt.Errorf("querying rich rule in %s: %w", where(t, permanent), err)
 	}
 	return found, nil
 }
 
 // RichRules returns t's rules in firewalld's canonical form and order.
-func (f *Firewalld) RichRules(ctx context.Context, t Target) ([]string, error) {
+func (f *Firewalld) RichRules(ctx context.Context, t firewalld.Scope, permanent bool) ([]string, error) {
 	var (
 		rules []string
 		err   error
 	)
 	switch {
-	case !t.Policy && !t.Permanent:
+	case !t.Policy && !permanent:
 		err = f.call(ctx, fwPath, fwZoneIface, "getRichRules", []any{t.Name}, &rules)
 	case !t.Policy:
 		err = f.configZoneCall(ctx, t.Name, "getRichRules", nil, &rules)
 	default:
-		rules, err = f.policyRules(ctx, t)
+		rules, err = f.policyRules(ctx, t, permanent)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("listing rich rules of %s: %w", t, err)
+		return nil, fmt.Errorf("listing rich rules of %s: %w", where(t, permanent), err)
 	}
 	return rules, nil
 }
@@ -188,9 +181,9 @@ func (f *Firewalld) configZoneCall(ctx context.Context, zone, method string, rul
 }
 
 // policyRules reads the rich_rules setting of a runtime or permanent policy.
-func (f *Firewalld) policyRules(ctx context.Context, t Target) ([]string, error) {
+func (f *Firewalld) policyRules(ctx context.Context, t firewalld.Scope, permanent bool) ([]string, error) {
 	var settings map[string]godbus.Variant
-	if t.Permanent {
+	if permanent {
 		path, err := f.configPolicyPath(ctx, t.Name)
 		if err != nil {
 			return nil, err
@@ -213,12 +206,12 @@ func (f *Firewalld) policyRules(ctx context.Context, t Target) ([]string, error)
 // firewalld (setPolicySettings at runtime, update for the permanent object)
 // changes only the keys it is given. Not atomic: a change another client
 // makes between our read and this write is lost, as with firewall-cmd.
-func (f *Firewalld) setPolicyRules(ctx context.Context, t Target, rules []string) error {
+func (f *Firewalld) setPolicyRules(ctx context.Context, t firewalld.Scope, permanent bool, rules []string) error {
 	if rules == nil {
 		rules = []string{} // an empty "as", not a nil variant
 	}
 	settings := map[string]godbus.Variant{"rich_rules": godbus.MakeVariant(rules)}
-	if !t.Permanent {
+	if !permanent {
 		return f.call(ctx, fwPath, fwPolicyIface, "setPolicySettings", []any{t.Name, settings})
 	}
 	path, err := f.configPolicyPath(ctx, t.Name)

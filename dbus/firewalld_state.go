@@ -3,94 +3,23 @@ package dbus
 import (
 	"context"
 	"fmt"
-	"slices"
 	"sort"
 	"strings"
 
 	godbus "github.com/godbus/dbus/v5"
 
-	"github.com/firewalld-mssclamp/mssclamp/backend"
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
 )
 
-// FirewalldState is what firewalld's runtime configuration says about
-// zones, policies and ipsets: the input of our compiler, without our rules.
+// FirewalldState is what firewalld's runtime configuration says: its
+// version and backend, and the zones, policies and ipsets that are the
+// input of our compiler, without our rules. Zones are every zone, bound or
+// not, sorted by name; policies and ipsets are sorted by name too.
 type FirewalldState struct {
-	Version     string // firewalld's version, e.g. "1.3.3"
-	State       string // "RUNNING", or "FAILED": its permanent configuration did not load
-	Backend     string // FirewallBackend: "nftables" or "iptables"
-	DefaultZone string
-	Zones       []ZoneState   // every zone, bound or not, sorted by name
-	Policies    []PolicyState // nil for a firewalld without policies (< 0.9)
-	IPSets      []IPSetState  // every runtime ipset, sorted by name
-}
-
-// ZoneState is a zone with its runtime bindings.
-type ZoneState struct {
-	Name       string
-	Interfaces []string
-	// Sources in firewalld's spelling: an address or network, a MAC
-	// address, or "ipset:NAME".
-	Sources []string
-}
-
-// PolicyState is a policy (not one firewalld derives from a zone).
-type PolicyState struct {
-	Name     string
-	Priority int      // firewalld's default is -1; 0 is reserved
-	Ingress  []string // zone names, backend.ZoneAny or backend.ZoneHost
-	Egress   []string
-	Target   string // "CONTINUE", "ACCEPT", "DROP" or "REJECT"
-}
-
-// IPSetState is a runtime ipset.
-type IPSetState struct {
-	Name    string
-	Type    string            // "hash:ip", "hash:net", "hash:mac", ...
-	Family  string            // "inet" or "inet6"
-	Options map[string]string // firewalld's options as given ("family", "timeout", "maxelem", ...)
-	// Entries; firewalld does not track the entries of an ipset with a
-	// timeout, so such a set lists none.
-	Entries []string
-}
-
-// HasZone reports whether firewalld has a zone of that name.
-func (s *FirewalldState) HasZone(name string) bool {
-	return slices.ContainsFunc(s.Zones, func(z ZoneState) bool { return z.Name == name })
-}
-
-// HasPolicy reports whether firewalld has a policy of that name.
-func (s *FirewalldState) HasPolicy(name string) bool {
-	return slices.ContainsFunc(s.Policies, func(p PolicyState) bool { return p.Name == name })
-}
-
-// Input returns the state as the compiler's input, with no rules: the
-// daemon adds its rules to the zones and policies. Slices are copies.
-func (s *FirewalldState) Input() backend.Input {
-	in := backend.Input{DefaultZone: s.DefaultZone}
-	for _, z := range s.Zones {
-		in.Zones = append(in.Zones, backend.Zone{
-			Name:       z.Name,
-			Interfaces: slices.Clone(z.Interfaces),
-			Sources:    slices.Clone(z.Sources),
-		})
-	}
-	for _, p := range s.Policies {
-		in.Policies = append(in.Policies, backend.Policy{
-			Name:     p.Name,
-			Priority: p.Priority,
-			Ingress:  slices.Clone(p.Ingress),
-			Egress:   slices.Clone(p.Egress),
-		})
-	}
-	for _, set := range s.IPSets {
-		in.IPSets = append(in.IPSets, backend.IPSet{
-			Name:    set.Name,
-			Type:    set.Type,
-			Family:  set.Family,
-			Entries: slices.Clone(set.Entries),
-		})
-	}
-	return in
+	Version string // firewalld's version, e.g. "1.3.3"
+	State   string // "RUNNING", or "FAILED": its permanent configuration did not load
+	Backend string // FirewallBackend: "nftables" or "iptables"
+	firewalld.Topology
 }
 
 // Snapshot reads firewalld's runtime state. Every call is atomic in
@@ -125,7 +54,7 @@ func (f *Firewalld) Snapshot(ctx context.Context) (*FirewalldState, error) {
 	return &s, nil
 }
 
-func (f *Firewalld) zones(ctx context.Context) ([]ZoneState, error) {
+func (f *Firewalld) zones(ctx context.Context) ([]firewalld.Zone, error) {
 	var names []string
 	if err := f.call(ctx, fwPath, fwZoneIface, "getZones", nil, &names); err != nil {
 		return nil, err
@@ -138,17 +67,17 @@ func (f *Firewalld) zones(ctx context.Context) ([]ZoneState, error) {
 	return zoneStates(names, active), nil
 }
 
-func zoneStates(names []string, active map[string]map[string][]string) []ZoneState {
-	zones := make([]ZoneState, 0, len(names))
+func zoneStates(names []string, active map[string]map[string][]string) []firewalld.Zone {
+	zones := make([]firewalld.Zone, 0, len(names))
 	for _, name := range names {
 		b := active[name]
-		zones = append(zones, ZoneState{Name: name, Interfaces: b["interfaces"], Sources: b["sources"]})
+		zones = append(zones, firewalld.Zone{Name: name, Interfaces: b["interfaces"], Sources: b["sources"]})
 	}
 	sort.Slice(zones, func(i, j int) bool { return zones[i].Name < zones[j].Name })
 	return zones
 }
 
-func (f *Firewalld) policies(ctx context.Context) ([]PolicyState, error) {
+func (f *Firewalld) policies(ctx context.Context) ([]firewalld.Policy, error) {
 	var names []string
 	err := f.call(ctx, fwPath, fwPolicyIface, "getPolicies", nil, &names)
 	if isUnknownMethod(err) {
@@ -158,7 +87,7 @@ func (f *Firewalld) policies(ctx context.Context) ([]PolicyState, error) {
 		return nil, err
 	}
 	sort.Strings(names)
-	policies := make([]PolicyState, 0, len(names))
+	policies := make([]firewalld.Policy, 0, len(names))
 	for _, name := range names {
 		var settings map[string]godbus.Variant
 		if err := f.call(ctx, fwPath, fwPolicyIface, "getPolicySettings", []any{name}, &settings); err != nil {
@@ -175,8 +104,8 @@ func (f *Firewalld) policies(ctx context.Context) ([]PolicyState, error) {
 
 // policyState decodes getPolicySettings' a{sv}. firewalld leaves out keys
 // whose value is empty or zero.
-func policyState(name string, settings map[string]godbus.Variant) (PolicyState, error) {
-	p := PolicyState{Name: name, Priority: -1}
+func policyState(name string, settings map[string]godbus.Variant) (firewalld.Policy, error) {
+	p := firewalld.Policy{Name: name, Priority: firewalld.DefaultPriority}
 	if err := storeSetting(settings, "priority", &p.Priority); err != nil {
 		return p, fmt.Errorf("policy %q: %w", name, err)
 	}
@@ -215,13 +144,13 @@ type ipsetSettings struct {
 	Entries     []string
 }
 
-func (f *Firewalld) ipsets(ctx context.Context) ([]IPSetState, error) {
+func (f *Firewalld) ipsets(ctx context.Context) ([]firewalld.IPSet, error) {
 	var names []string
 	if err := f.call(ctx, fwPath, fwIPSetIface, "getIPSets", nil, &names); err != nil {
 		return nil, err
 	}
 	sort.Strings(names)
-	sets := make([]IPSetState, 0, len(names))
+	sets := make([]firewalld.IPSet, 0, len(names))
 	for _, name := range names {
 		// The runtime settings carry the runtime entries: no getEntries.
 		var st ipsetSettings
@@ -233,10 +162,10 @@ func (f *Firewalld) ipsets(ctx context.Context) ([]IPSetState, error) {
 	return sets, nil
 }
 
-func ipsetState(name string, st ipsetSettings) IPSetState {
+func ipsetState(name string, st ipsetSettings) firewalld.IPSet {
 	family := strings.ToLower(st.Options["family"])
 	if family == "" {
 		family = "inet"
 	}
-	return IPSetState{Name: name, Type: st.Type, Family: family, Options: st.Options, Entries: st.Entries}
+	return firewalld.IPSet{Name: name, Type: st.Type, Family: family, Options: st.Options, Entries: st.Entries}
 }

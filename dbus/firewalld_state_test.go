@@ -6,7 +6,7 @@ import (
 
 	godbus "github.com/godbus/dbus/v5"
 
-	"github.com/firewalld-mssclamp/mssclamp/backend"
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
 )
 
 func TestZoneStates(t *testing.T) {
@@ -16,7 +16,7 @@ func TestZoneStates(t *testing.T) {
 			"public":  {"interfaces": {"veth0"}, "sources": {"10.0.0.0/8", "ipset:lan"}},
 			"trusted": {"interfaces": {"veth1"}},
 		})
-	want := []ZoneState{
+	want := []firewalld.Zone{
 		{Name: "block"},
 		{Name: "public", Interfaces: []string{"veth0"}, Sources: []string{"10.0.0.0/8", "ipset:lan"}},
 		{Name: "trusted", Interfaces: []string{"veth1"}},
@@ -30,7 +30,7 @@ func TestPolicyState(t *testing.T) {
 	tests := []struct {
 		name     string
 		settings map[string]godbus.Variant
-		want     PolicyState
+		want     firewalld.Policy
 		wantErr  bool
 	}{
 		{
@@ -42,13 +42,13 @@ func TestPolicyState(t *testing.T) {
 				"target":        godbus.MakeVariant("CONTINUE"),
 				"rich_rules":    godbus.MakeVariant([]string{"rule tcp-mss-clamp"}),
 			},
-			want: PolicyState{Name: "p", Priority: -100, Ingress: []string{"internal"}, Egress: []string{"ANY", "HOST"}, Target: "CONTINUE"},
+			want: firewalld.Policy{Name: "p", Priority: -100, Ingress: []string{"internal"}, Egress: []string{"ANY", "HOST"}, Target: "CONTINUE"},
 		},
 		{
 			// firewalld leaves out empty and zero settings.
 			name:     "empty",
 			settings: map[string]godbus.Variant{"target": godbus.MakeVariant("CONTINUE")},
-			want:     PolicyState{Name: "p", Priority: -1, Target: "CONTINUE"},
+			want:     firewalld.Policy{Name: "p", Priority: -1, Target: "CONTINUE"},
 		},
 		{
 			name:     "wrong type",
@@ -79,17 +79,17 @@ func TestIPSetState(t *testing.T) {
 	tests := []struct {
 		name string
 		st   ipsetSettings
-		want IPSetState
+		want firewalld.IPSet
 	}{
 		{
 			name: "ipv4 default",
 			st:   ipsetSettings{Type: "hash:net", Entries: []string{"10.0.0.0/8"}},
-			want: IPSetState{Name: "s", Type: "hash:net", Family: "inet", Entries: []string{"10.0.0.0/8"}},
+			want: firewalld.IPSet{Name: "s", Type: "hash:net", Family: "inet", Entries: []string{"10.0.0.0/8"}},
 		},
 		{
 			name: "ipv6",
 			st:   ipsetSettings{Type: "hash:ip", Options: map[string]string{"family": "inet6"}, Entries: []string{"fd00::1"}},
-			want: IPSetState{Name: "s", Type: "hash:ip", Family: "inet6", Options: map[string]string{"family": "inet6"}, Entries: []string{"fd00::1"}},
+			want: firewalld.IPSet{Name: "s", Type: "hash:ip", Family: "inet6", Options: map[string]string{"family": "inet6"}, Entries: []string{"fd00::1"}},
 		},
 	}
 	for _, tt := range tests {
@@ -98,83 +98,5 @@ func TestIPSetState(t *testing.T) {
 				t.Errorf("ipsetState:\n got %+v\nwant %+v", got, tt.want)
 			}
 		})
-	}
-}
-
-func testState() *FirewalldState {
-	return &FirewalldState{
-		Version:     "1.3.3",
-		Backend:     "nftables",
-		DefaultZone: "public",
-		Zones: []ZoneState{
-			{Name: "block"},
-			{Name: "internal", Interfaces: []string{"veth1"}, Sources: []string{"ipset:lan", "52:54:00:12:34:56"}},
-			{Name: "public", Interfaces: []string{"veth0"}, Sources: []string{"10.0.0.0/8"}},
-		},
-		Policies: []PolicyState{
-			{Name: "int-to-pub", Priority: -10, Ingress: []string{"internal"}, Egress: []string{"public"}, Target: "CONTINUE"},
-			{Name: "out", Priority: 5, Ingress: []string{"HOST"}, Egress: []string{"ANY"}, Target: "ACCEPT"},
-		},
-		IPSets: []IPSetState{
-			{Name: "lan", Type: "hash:net", Family: "inet", Entries: []string{"192.168.0.0/16"}},
-		},
-	}
-}
-
-func TestStateInput(t *testing.T) {
-	s := testState()
-	got := s.Input()
-	want := backend.Input{
-		DefaultZone: "public",
-		Zones: []backend.Zone{
-			{Name: "block"},
-			{Name: "internal", Interfaces: []string{"veth1"}, Sources: []string{"ipset:lan", "52:54:00:12:34:56"}},
-			{Name: "public", Interfaces: []string{"veth0"}, Sources: []string{"10.0.0.0/8"}},
-		},
-		Policies: []backend.Policy{
-			{Name: "int-to-pub", Priority: -10, Ingress: []string{"internal"}, Egress: []string{"public"}},
-			{Name: "out", Priority: 5, Ingress: []string{backend.ZoneHost}, Egress: []string{backend.ZoneAny}},
-		},
-		IPSets: []backend.IPSet{
-			{Name: "lan", Type: "hash:net", Family: "inet", Entries: []string{"192.168.0.0/16"}},
-		},
-	}
-	if !reflect.DeepEqual(got, want) {
-		t.Fatalf("Input:\n got %+v\nwant %+v", got, want)
-	}
-	// The daemon adds rules and may edit bindings: the state must not change.
-	got.Zones[1].Interfaces[0] = "changed"
-	got.IPSets[0].Entries[0] = "changed"
-	got.Policies[0].Ingress[0] = "changed"
-	if !reflect.DeepEqual(s, testState()) {
-		t.Errorf("editing the Input changed the state: %+v", s)
-	}
-}
-
-func TestStateInputEmpty(t *testing.T) {
-	got := (&FirewalldState{DefaultZone: "public"}).Input()
-	if !reflect.DeepEqual(got, backend.Input{DefaultZone: "public"}) {
-		t.Errorf("Input of an empty state = %+v", got)
-	}
-}
-
-func TestStateLookups(t *testing.T) {
-	s := testState()
-	tests := []struct {
-		name string
-		got  bool
-		want bool
-	}{
-		{"HasZone(public)", s.HasZone("public"), true},
-		{"HasZone(block)", s.HasZone("block"), true},
-		{"HasZone(nosuch)", s.HasZone("nosuch"), false},
-		{"HasZone(empty)", s.HasZone(""), false},
-		{"HasPolicy(out)", s.HasPolicy("out"), true},
-		{"HasPolicy(public)", s.HasPolicy("public"), false},
-	}
-	for _, tt := range tests {
-		if tt.got != tt.want {
-			t.Errorf("%s = %v, want %v", tt.name, tt.got, tt.want)
-		}
 	}
 }

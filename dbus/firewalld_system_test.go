@@ -115,11 +115,11 @@ func (e *fwEnv) testSnapshot(t *testing.T) {
 		t.Errorf("state %q, version %q, backend %q, default zone %q; want RUNNING, 1.3.3, nftables, public",
 			s.State, s.Version, s.Backend, s.DefaultZone)
 	}
-	zones := map[string]ZoneState{}
+	zones := map[string]firewalld.Zone{}
 	for _, z := range s.Zones {
 		zones[z.Name] = z
 	}
-	wantZones := []ZoneState{
+	wantZones := []firewalld.Zone{
 		{Name: "internal", Interfaces: []string{"fwa0"}, Sources: []string{"10.9.0.0/16", "52:54:00:12:34:56"}},
 		{Name: "dmz", Interfaces: []string{"fwb0"}},
 		{Name: "trusted", Sources: []string{"ipset:lan"}},
@@ -138,16 +138,16 @@ func (e *fwEnv) testSnapshot(t *testing.T) {
 			t.Errorf("zone %q: got %+v, want %+v", want.Name, got, want)
 		}
 	}
-	if !s.HasZone("block") || s.HasZone("nosuch") || !s.HasPolicy("intpub") || s.HasPolicy("internal") {
-		t.Errorf("HasZone/HasPolicy disagree with %+v", s)
+	if !s.Has(firewalld.ZoneScope("block")) || s.Has(firewalld.ZoneScope("nosuch")) || !s.Has(firewalld.PolicyScope("intpub")) || s.Has(firewalld.PolicyScope("internal")) {
+		t.Errorf("Has disagrees with %+v", s)
 	}
-	wantPolicy := PolicyState{Name: "intpub", Priority: -50, Ingress: []string{"internal"}, Egress: []string{"public"}, Target: "CONTINUE"}
-	if i := slices.IndexFunc(s.Policies, func(p PolicyState) bool { return p.Name == "intpub" }); i < 0 {
+	wantPolicy := firewalld.Policy{Name: "intpub", Priority: -50, Ingress: []string{"internal"}, Egress: []string{"public"}, Target: "CONTINUE"}
+	if i := slices.IndexFunc(s.Policies, func(p firewalld.Policy) bool { return p.Name == "intpub" }); i < 0 {
 		t.Errorf("policy intpub missing from %+v", s.Policies)
 	} else if !reflect.DeepEqual(s.Policies[i], wantPolicy) {
 		t.Errorf("policy: got %+v, want %+v", s.Policies[i], wantPolicy)
 	}
-	wantSets := []IPSetState{
+	wantSets := []firewalld.IPSet{
 		{Name: "lan", Type: "hash:net", Family: "inet", Entries: []string{"192.168.7.0/24"}},
 		{Name: "lan6", Type: "hash:ip", Family: "inet6", Options: map[string]string{"family": "inet6"}},
 	}
@@ -162,9 +162,8 @@ func (e *fwEnv) testSnapshot(t *testing.T) {
 	if !reflect.DeepEqual(s.IPSets, wantSets) {
 		t.Errorf("ipsets: got %+v, want %+v", s.IPSets, wantSets)
 	}
-	in := s.Input()
-	if in.DefaultZone != "public" || len(in.Zones) != len(s.Zones) || len(in.Policies) != len(s.Policies) || len(in.IPSets) != 2 {
-		t.Errorf("Input() = %+v", in)
+	if s.DefaultZone != "public" || len(s.IPSets) != 2 {
+		t.Errorf("topology = %+v", s.Topology)
 	}
 }
 
@@ -200,7 +199,7 @@ func (e *fwEnv) testWatch(t *testing.T) {
 		waitEvent(t, w, st.want)
 	}
 	// A runtime policy change (our own passthrough writes settings).
-	if err := e.c.AddRichRule(ctx, Target{Policy: true, Name: "intpub"}, `rule family="ipv4" source address="10.6.0.0/16" accept`, 0); err != nil {
+	if err := e.c.AddRichRule(ctx, firewalld.PolicyScope("intpub"), false, `rule family="ipv4" source address="10.6.0.0/16" accept`, 0); err != nil {
 		t.Fatal(err)
 	}
 	waitEvent(t, w, Event{Kind: EventPolicyUpdated, Policy: "intpub"})
@@ -211,8 +210,8 @@ func (e *fwEnv) testWatch(t *testing.T) {
 	}
 	// The reload applied the new priority; writing rich_rules alone left
 	// the other settings alone.
-	wantPolicy := PolicyState{Name: "intpub", Priority: -40, Ingress: []string{"internal"}, Egress: []string{"public"}, Target: "CONTINUE"}
-	if i := slices.IndexFunc(s.Policies, func(p PolicyState) bool { return p.Name == "intpub" }); i < 0 || !reflect.DeepEqual(s.Policies[i], wantPolicy) {
+	wantPolicy := firewalld.Policy{Name: "intpub", Priority: -40, Ingress: []string{"internal"}, Egress: []string{"public"}, Target: "CONTINUE"}
+	if i := slices.IndexFunc(s.Policies, func(p firewalld.Policy) bool { return p.Name == "intpub" }); i < 0 || !reflect.DeepEqual(s.Policies[i], wantPolicy) {
 		t.Errorf("policy intpub: %+v, want %+v", s.Policies, wantPolicy)
 	}
 }
@@ -223,19 +222,19 @@ func (e *fwEnv) testZoneRichRules(t *testing.T) {
 		typed     = `rule family=ipv4 source address=10.1.0.0/16 service name=ssh accept`
 		canonical = `rule family="ipv4" source address="10.1.0.0/16" service name="ssh" accept`
 	)
-	for _, tg := range []Target{{Name: "internal"}, {Name: "internal", Permanent: true}, {Name: ""}, {Permanent: true}} {
-		t.Run(tg.String(), func(t *testing.T) {
-			if err := e.c.AddRichRule(ctx, tg, typed, 0); err != nil {
+	for _, tg := range []testTarget{{firewalld.ZoneScope("internal"), false}, {firewalld.ZoneScope("internal"), true}, {firewalld.ZoneScope(""), false}, {firewalld.ZoneScope(""), true}} {
+		t.Run(where(tg.Scope, tg.Permanent), func(t *testing.T) {
+			if err := e.c.AddRichRule(ctx, tg.Scope, tg.Permanent, typed, 0); err != nil {
 				t.Fatal(err)
 			}
-			err := e.c.AddRichRule(ctx, tg, canonical, 0)
+			err := e.c.AddRichRule(ctx, tg.Scope, tg.Permanent, canonical, 0)
 			if !errors.Is(err, &firewalld.Error{Code: firewalld.AlreadyEnabled}) {
 				t.Errorf("second add: %v, want ALREADY_ENABLED", err)
 			}
-			if ok, err := e.c.QueryRichRule(ctx, tg, typed); err != nil || !ok {
+			if ok, err := e.c.QueryRichRule(ctx, tg.Scope, tg.Permanent, typed); err != nil || !ok {
 				t.Errorf("query: %v, %v", ok, err)
 			}
-			rules, err := e.c.RichRules(ctx, tg)
+			rules, err := e.c.RichRules(ctx, tg.Scope, tg.Permanent)
 			if err != nil || !slices.Equal(rules, []string{canonical}) {
 				t.Errorf("rules: %q, %v", rules, err)
 			}
@@ -249,26 +248,26 @@ func (e *fwEnv) testZoneRichRules(t *testing.T) {
 			if got := e.cmd(t, args...); got != canonical {
 				t.Errorf("firewall-cmd %s: %q", strings.Join(args, " "), got)
 			}
-			if err := e.c.RemoveRichRule(ctx, tg, typed); err != nil {
+			if err := e.c.RemoveRichRule(ctx, tg.Scope, tg.Permanent, typed); err != nil {
 				t.Fatal(err)
 			}
-			err = e.c.RemoveRichRule(ctx, tg, typed)
+			err = e.c.RemoveRichRule(ctx, tg.Scope, tg.Permanent, typed)
 			if !errors.Is(err, &firewalld.Error{Code: firewalld.NotEnabled}) {
 				t.Errorf("second remove: %v, want NOT_ENABLED", err)
 			}
-			if ok, err := e.c.QueryRichRule(ctx, tg, canonical); err != nil || ok {
+			if ok, err := e.c.QueryRichRule(ctx, tg.Scope, tg.Permanent, canonical); err != nil || ok {
 				t.Errorf("query after remove: %v, %v", ok, err)
 			}
 		})
 	}
 	t.Run("timeout", func(t *testing.T) {
-		tg := Target{Name: "dmz"}
-		if err := e.c.AddRichRule(ctx, tg, canonical, time.Second); err != nil {
+		tg := testTarget{firewalld.ZoneScope("dmz"), false}
+		if err := e.c.AddRichRule(ctx, tg.Scope, tg.Permanent, canonical, time.Second); err != nil {
 			t.Fatal(err)
 		}
 		deadline := time.Now().Add(10 * time.Second)
 		for {
-			ok, err := e.c.QueryRichRule(ctx, tg, canonical)
+			ok, err := e.c.QueryRichRule(ctx, tg.Scope, tg.Permanent, canonical)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -280,7 +279,7 @@ func (e *fwEnv) testZoneRichRules(t *testing.T) {
 			}
 			time.Sleep(200 * time.Millisecond)
 		}
-		err := e.c.AddRichRule(ctx, Target{Name: "dmz", Permanent: true}, canonical, time.Second)
+		err := e.c.AddRichRule(ctx, firewalld.ZoneScope("dmz"), true, canonical, time.Second)
 		if !errors.Is(err, ErrTimeoutNotSupported) {
 			t.Errorf("permanent with timeout: %v", err)
 		}
@@ -293,22 +292,22 @@ func (e *fwEnv) testPolicyRichRules(t *testing.T) {
 		rule      = `rule family="ipv4" source address="10.2.0.0/16" tcp-mss-clamp value="1200"`
 		respelled = `rule family=ipv4 source address=10.2.0.0/16 tcp-mss-clamp value=1200`
 	)
-	for _, tg := range []Target{{Policy: true, Name: "intpub"}, {Policy: true, Name: "intpub", Permanent: true}} {
-		t.Run(tg.String(), func(t *testing.T) {
-			before, err := e.c.RichRules(ctx, tg)
+	for _, tg := range []testTarget{{firewalld.PolicyScope("intpub"), false}, {firewalld.PolicyScope("intpub"), true}} {
+		t.Run(where(tg.Scope, tg.Permanent), func(t *testing.T) {
+			before, err := e.c.RichRules(ctx, tg.Scope, tg.Permanent)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := e.c.AddRichRule(ctx, tg, rule, 0); err != nil {
+			if err := e.c.AddRichRule(ctx, tg.Scope, tg.Permanent, rule, 0); err != nil {
 				t.Fatal(err)
 			}
 			for _, again := range []string{rule, respelled} {
-				err = e.c.AddRichRule(ctx, tg, again, 0)
+				err = e.c.AddRichRule(ctx, tg.Scope, tg.Permanent, again, 0)
 				if !errors.Is(err, &firewalld.Error{Code: firewalld.AlreadyEnabled}) {
 					t.Errorf("adding %q again: %v, want ALREADY_ENABLED", again, err)
 				}
 			}
-			if ok, err := e.c.QueryRichRule(ctx, tg, rule); err != nil || !ok {
+			if ok, err := e.c.QueryRichRule(ctx, tg.Scope, tg.Permanent, rule); err != nil || !ok {
 				t.Errorf("query: %v, %v", ok, err)
 			}
 			args := []string{"--policy=intpub", "--list-rich-rules"}
@@ -318,18 +317,18 @@ func (e *fwEnv) testPolicyRichRules(t *testing.T) {
 			if got := strings.Split(e.cmd(t, args...), "\n"); !slices.Contains(got, rule) {
 				t.Errorf("firewall-cmd %s: %q", strings.Join(args, " "), got)
 			}
-			rules, err := e.c.RichRules(ctx, tg)
+			rules, err := e.c.RichRules(ctx, tg.Scope, tg.Permanent)
 			if err != nil || !slices.Equal(rules, append(slices.Clone(before), rule)) {
 				t.Errorf("rules: %q, %v; before %q", rules, err, before)
 			}
-			if err := e.c.RemoveRichRule(ctx, tg, rule); err != nil {
+			if err := e.c.RemoveRichRule(ctx, tg.Scope, tg.Permanent, rule); err != nil {
 				t.Fatal(err)
 			}
-			err = e.c.RemoveRichRule(ctx, tg, rule)
+			err = e.c.RemoveRichRule(ctx, tg.Scope, tg.Permanent, rule)
 			if !errors.Is(err, &firewalld.Error{Code: firewalld.NotEnabled}) {
 				t.Errorf("second remove: %v, want NOT_ENABLED", err)
 			}
-			if rules, err := e.c.RichRules(ctx, tg); err != nil || !slices.Equal(rules, before) {
+			if rules, err := e.c.RichRules(ctx, tg.Scope, tg.Permanent); err != nil || !slices.Equal(rules, before) {
 				t.Errorf("rules after remove: %q, %v; want %q", rules, err, before)
 			}
 			// Writing rich_rules alone left the other settings alone.
@@ -345,7 +344,7 @@ func (e *fwEnv) testPolicyRichRules(t *testing.T) {
 			}
 		})
 	}
-	if err := e.c.AddRichRule(ctx, Target{Policy: true, Name: "intpub"}, rule, time.Minute); !errors.Is(err, ErrTimeoutNotSupported) {
+	if err := e.c.AddRichRule(ctx, firewalld.PolicyScope("intpub"), false, rule, time.Minute); !errors.Is(err, ErrTimeoutNotSupported) {
 		t.Errorf("policy rule with timeout: %v", err)
 	}
 }
@@ -359,28 +358,28 @@ func (e *fwEnv) testErrors(t *testing.T) {
 		number int
 	}{
 		{"invalid rule runtime", func() error {
-			return e.c.AddRichRule(ctx, Target{Name: "public"}, `rule tcp-mss-clamp value="535"`, 0)
+			return e.c.AddRichRule(ctx, firewalld.ZoneScope("public"), false, `rule tcp-mss-clamp value="535"`, 0)
 		}, "INVALID_RULE", 122},
 		{"invalid rule permanent", func() error {
-			return e.c.AddRichRule(ctx, Target{Name: "public", Permanent: true}, `rule bogus`, 0)
+			return e.c.AddRichRule(ctx, firewalld.ZoneScope("public"), true, `rule bogus`, 0)
 		}, "INVALID_RULE", 122},
 		{"invalid rule policy", func() error {
-			return e.c.AddRichRule(ctx, Target{Policy: true, Name: "intpub"}, `rule tcp-mss-clamp accept`, 0)
+			return e.c.AddRichRule(ctx, firewalld.PolicyScope("intpub"), false, `rule tcp-mss-clamp accept`, 0)
 		}, "INVALID_RULE", 122},
 		{"unknown zone runtime", func() error {
-			_, err := e.c.RichRules(ctx, Target{Name: "nosuch"})
+			_, err := e.c.RichRules(ctx, firewalld.ZoneScope("nosuch"), false)
 			return err
 		}, "INVALID_ZONE", 112},
 		{"unknown zone permanent", func() error {
-			_, err := e.c.QueryRichRule(ctx, Target{Name: "nosuch", Permanent: true}, `rule tcp-mss-clamp`)
+			_, err := e.c.QueryRichRule(ctx, firewalld.ZoneScope("nosuch"), true, `rule tcp-mss-clamp`)
 			return err
 		}, "INVALID_ZONE", 112},
 		{"unknown policy runtime", func() error {
-			_, err := e.c.RichRules(ctx, Target{Policy: true, Name: "nosuch"})
+			_, err := e.c.RichRules(ctx, firewalld.PolicyScope("nosuch"), false)
 			return err
 		}, "INVALID_POLICY", 140},
 		{"unknown policy permanent", func() error {
-			_, err := e.c.RichRules(ctx, Target{Policy: true, Name: "nosuch", Permanent: true})
+			_, err := e.c.RichRules(ctx, firewalld.PolicyScope("nosuch"), true)
 			return err
 		}, "INVALID_POLICY", 140},
 	}
@@ -416,7 +415,7 @@ func (e *fwEnv) testStopStart(t *testing.T) {
 	} else {
 		t.Logf("Snapshot after stop: %v", err)
 	}
-	if err := e.c.AddRichRule(ctx, Target{Name: "public"}, `rule tcp-mss-clamp`, 0); !errors.Is(err, ErrNotRunning) {
+	if err := e.c.AddRichRule(ctx, firewalld.ZoneScope("public"), false, `rule tcp-mss-clamp`, 0); !errors.Is(err, ErrNotRunning) {
 		t.Errorf("AddRichRule after stop: %v, want ErrNotRunning", err)
 	}
 	// Snapshot as soon as firewalld takes its name: the calls wait until
@@ -445,11 +444,11 @@ func (e *fwEnv) testStopStart(t *testing.T) {
 	if r.ev.Owner == "" {
 		t.Errorf("started event without owner: %+v", r.ev)
 	}
-	if r.s.State != "RUNNING" || !r.s.HasZone("public") || !r.s.HasPolicy("intpub") {
+	if r.s.State != "RUNNING" || !r.s.Has(firewalld.ZoneScope("public")) || !r.s.Has(firewalld.PolicyScope("intpub")) {
 		t.Errorf("Snapshot on started: %+v", r.s)
 	}
 	// A restart drops the runtime-only bindings.
-	if i := slices.IndexFunc(r.s.Zones, func(z ZoneState) bool { return z.Name == "internal" }); i < 0 || len(r.s.Zones[i].Sources) != 0 {
+	if i := slices.IndexFunc(r.s.Zones, func(z firewalld.Zone) bool { return z.Name == "internal" }); i < 0 || len(r.s.Zones[i].Sources) != 0 {
 		t.Errorf("after restart: %+v", r.s.Zones)
 	}
 	// The subscription follows the bus name to the new process.
@@ -464,7 +463,7 @@ func TestFirewalldIptablesBackend(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.Backend != "iptables" || s.DefaultZone == "" || !s.HasZone("public") {
+	if s.Backend != "iptables" || s.DefaultZone == "" || !s.Has(firewalld.ZoneScope("public")) {
 		t.Errorf("Snapshot: backend %q, default zone %q, zones %+v", s.Backend, s.DefaultZone, s.Zones)
 	}
 }
@@ -481,4 +480,10 @@ func upperMACs(sources []string) []string {
 		}
 	}
 	return out
+}
+
+// testTarget is a zone or policy, at runtime or permanently.
+type testTarget struct {
+	firewalld.Scope
+	Permanent bool
 }

@@ -1,8 +1,6 @@
 package dbus
 
 import (
-	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
-
 	"context"
 	"errors"
 	"fmt"
@@ -13,6 +11,7 @@ import (
 	godbus "github.com/godbus/dbus/v5"
 
 	"github.com/firewalld-mssclamp/mssclamp/engine"
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
 )
 
 // The engine is the Core, and the service is the engine's Listener.
@@ -45,16 +44,16 @@ const (
 // implements it. Errors are *firewalld.Error where a client should see a
 // firewalld code.
 type Core interface {
-	AddRule(ctx context.Context, t engine.Target, rule string, timeout time.Duration) (string, error)
-	RemoveRule(ctx context.Context, t engine.Target, rule string) (string, error)
-	QueryRule(t engine.Target, rule string) (bool, error)
-	Rules(t engine.Target) ([]string, error)
-	Counters(ctx context.Context, t engine.Target) ([]engine.RuleCounter, error)
+	AddRule(ctx context.Context, t firewalld.Scope, rule string, timeout time.Duration) (string, error)
+	RemoveRule(ctx context.Context, t firewalld.Scope, rule string) (string, error)
+	QueryRule(t firewalld.Scope, rule string) (bool, error)
+	Rules(t firewalld.Scope) ([]string, error)
+	Counters(ctx context.Context, t firewalld.Scope) ([]engine.RuleCounter, error)
 
-	AddPermanentRule(t engine.Target, rule string) (string, error)
-	RemovePermanentRule(t engine.Target, rule string) (string, error)
-	QueryPermanentRule(t engine.Target, rule string) (bool, error)
-	PermanentRules(t engine.Target) ([]string, error)
+	AddPermanentRule(t firewalld.Scope, rule string) (string, error)
+	RemovePermanentRule(t firewalld.Scope, rule string) (string, error)
+	QueryPermanentRule(t firewalld.Scope, rule string) (bool, error)
+	PermanentRules(t firewalld.Scope) ([]string, error)
 
 	Reload(ctx context.Context) error
 	RuntimeToPermanent(ctx context.Context) error

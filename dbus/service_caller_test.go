@@ -1,8 +1,6 @@
 package dbus
 
 import (
-	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
-
 	"bufio"
 	"bytes"
 	"fmt"
@@ -18,6 +16,8 @@ import (
 	"time"
 
 	godbus "github.com/godbus/dbus/v5"
+
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
 )
 
 // Tests of who may do what run the caller as another user: this test binary,

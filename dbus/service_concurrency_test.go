@@ -1,14 +1,14 @@
 package dbus
 
 import (
-	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
-
 	"fmt"
 	"sync"
 	"testing"
 	"time"
 
 	godbus "github.com/godbus/dbus/v5"
+
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
 )
 
 // TestServiceConcurrentClients: 16 clients, each on its own connection, make

@@ -1,8 +1,6 @@
 package dbus
 
 import (
-	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
-
 	"fmt"
 	"slices"
 	"strconv"
@@ -10,7 +8,7 @@ import (
 
 	godbus "github.com/godbus/dbus/v5"
 
-	"github.com/firewalld-mssclamp/mssclamp/engine"
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
 )
 
 // The permanent configuration mirrors firewalld's config objects: the config
@@ -117,13 +115,13 @@ func (c *configRules) GetRichRules(msg godbus.Message) ([]string, *godbus.Error)
 }
 
 // target decodes the zone or policy from the object path of the call.
-func (c *configRules) target(msg godbus.Message) (engine.Target, *godbus.Error) {
+func (c *configRules) target(msg godbus.Message) (firewalld.Scope, *godbus.Error) {
 	path, _ := msg.Headers[godbus.FieldPath].Value().(godbus.ObjectPath)
 	name, ok := nameOfPath(c.base(), path)
 	if !ok {
-		return engine.Target{}, objectError(errUnknownObject, fmt.Sprintf("no %s object at %s", c.kind(), path))
+		return firewalld.Scope{}, objectError(errUnknownObject, fmt.Sprintf("no %s object at %s", c.kind(), path))
 	}
-	return engine.Target{Policy: c.policy, Name: name}, nil
+	return firewalld.Scope{Policy: c.policy, Name: name}, nil
 }
 
 func (c *configRules) base() godbus.ObjectPath { return configBase(c.policy) }

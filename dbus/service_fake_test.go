@@ -1,8 +1,6 @@
 package dbus
 
 import (
-	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
-
 	"context"
 	"errors"
 	"fmt"
@@ -13,6 +11,7 @@ import (
 
 	"github.com/firewalld-mssclamp/mssclamp/backend"
 	"github.com/firewalld-mssclamp/mssclamp/engine"
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
 )
 
 // fakeCore behaves like engine.Engine as far as the service can tell, without
@@ -23,9 +22,9 @@ type fakeCore struct {
 	mu        sync.Mutex
 	listener  engine.Listener
 	mode      string
-	runtime   map[engine.Target][]string
+	runtime   map[firewalld.Scope][]string
 	timeouts  map[string]time.Duration // target/rule -> timeout of the last add
-	permanent map[engine.Target][]string
+	permanent map[firewalld.Scope][]string
 	calls     []string
 }
 
@@ -39,9 +38,9 @@ var (
 func newFakeCore() *fakeCore {
 	return &fakeCore{
 		mode:      "standalone",
-		runtime:   map[engine.Target][]string{},
+		runtime:   map[firewalld.Scope][]string{},
 		timeouts:  map[string]time.Duration{},
-		permanent: map[engine.Target][]string{},
+		permanent: map[firewalld.Scope][]string{},
 	}
 }
 
@@ -51,7 +50,7 @@ func fakeErr(code firewalld.Code, format string, args ...any) error {
 
 // resolve returns the target with the default zone filled in, or the
 // engine's INVALID_ZONE / INVALID_POLICY / INVALID_RULE.
-func (f *fakeCore) resolve(t engine.Target, rule *string) (engine.Target, error) {
+func (f *fakeCore) resolve(t firewalld.Scope, rule *string) (firewalld.Scope, error) {
 	if t.Policy {
 		if !slices.Contains(fakePolicies, t.Name) {
 			return t, fakeErr(firewalld.InvalidPolicy, "%s", t.Name)
@@ -75,6 +74,14 @@ func (f *fakeCore) resolve(t engine.Target, rule *string) (engine.Target, error)
 }
 
 func (f *fakeCore) record(format string, args ...any) {
+	for i, a := range args {
+		if s, ok := a.(firewalld.Scope); ok {
+			args[i] = struct { // as the calls are written: {false internal}
+				policy bool
+				name   string
+			}{s.Policy, s.Name}
+		}
+	}
 	f.calls = append(f.calls, fmt.Sprintf(format, args...))
 }
 
@@ -93,9 +100,11 @@ func (f *fakeCore) notify(ev func(engine.Listener)) {
 	}
 }
 
-func scopeOf(t engine.Target) backend.Scope { return backend.Scope{Policy: t.Policy, Name: t.Name} }
+func scopeOf(t firewalld.Scope) firewalld.Scope {
+	return firewalld.Scope{Policy: t.Policy, Name: t.Name}
+}
 
-func (f *fakeCore) AddRule(_ context.Context, t engine.Target, rule string, timeout time.Duration) (string, error) {
+func (f *fakeCore) AddRule(_ context.Context, t firewalld.Scope, rule string, timeout time.Duration) (string, error) {
 	f.mu.Lock()
 	f.record("AddRule %v %q %v", t, rule, timeout)
 	t, err := f.resolve(t, &rule)
@@ -113,7 +122,7 @@ func (f *fakeCore) AddRule(_ context.Context, t engine.Target, rule string, time
 	return t.Name, nil
 }
 
-func (f *fakeCore) RemoveRule(_ context.Context, t engine.Target, rule string) (string, error) {
+func (f *fakeCore) RemoveRule(_ context.Context, t firewalld.Scope, rule string) (string, error) {
 	f.mu.Lock()
 	f.record("RemoveRule %v %q", t, rule)
 	t, err := f.resolve(t, &rule)
@@ -131,7 +140,7 @@ func (f *fakeCore) RemoveRule(_ context.Context, t engine.Target, rule string) (
 	return t.Name, nil
 }
 
-func (f *fakeCore) QueryRule(t engine.Target, rule string) (bool, error) {
+func (f *fakeCore) QueryRule(t firewalld.Scope, rule string) (bool, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.record("QueryRule %v %q", t, rule)
@@ -139,7 +148,7 @@ func (f *fakeCore) QueryRule(t engine.Target, rule string) (bool, error) {
 	return err == nil && slices.Contains(f.runtime[t], rule), err
 }
 
-func (f *fakeCore) Rules(t engine.Target) ([]string, error) {
+func (f *fakeCore) Rules(t firewalld.Scope) ([]string, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.record("Rules %v", t)
@@ -151,7 +160,7 @@ func (f *fakeCore) Rules(t engine.Target) ([]string, error) {
 }
 
 // Counters counts 10*(i+1) packets and 1000*(i+1) bytes for the i-th rule.
-func (f *fakeCore) Counters(_ context.Context, t engine.Target) ([]engine.RuleCounter, error) {
+func (f *fakeCore) Counters(_ context.Context, t firewalld.Scope) ([]engine.RuleCounter, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.record("Counters %v", t)
@@ -167,7 +176,7 @@ func (f *fakeCore) Counters(_ context.Context, t engine.Target) ([]engine.RuleCo
 	return out, nil
 }
 
-func (f *fakeCore) AddPermanentRule(t engine.Target, rule string) (string, error) {
+func (f *fakeCore) AddPermanentRule(t firewalld.Scope, rule string) (string, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.record("AddPermanentRule %v %q", t, rule)
@@ -182,7 +191,7 @@ func (f *fakeCore) AddPermanentRule(t engine.Target, rule string) (string, error
 	return t.Name, nil
 }
 
-func (f *fakeCore) RemovePermanentRule(t engine.Target, rule string) (string, error) {
+func (f *fakeCore) RemovePermanentRule(t firewalld.Scope, rule string) (string, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.record("RemovePermanentRule %v %q", t, rule)
@@ -198,7 +207,7 @@ func (f *fakeCore) RemovePermanentRule(t engine.Target, rule string) (string, er
 	return t.Name, nil
 }
 
-func (f *fakeCore) QueryPermanentRule(t engine.Target, rule string) (bool, error) {
+func (f *fakeCore) QueryPermanentRule(t firewalld.Scope, rule string) (bool, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.record("QueryPermanentRule %v %q", t, rule)
@@ -206,7 +215,7 @@ func (f *fakeCore) QueryPermanentRule(t engine.Target, rule string) (bool, error
 	return err == nil && slices.Contains(f.permanent[t], rule), err
 }
 
-func (f *fakeCore) PermanentRules(t engine.Target) ([]string, error) {
+func (f *fakeCore) PermanentRules(t firewalld.Scope) ([]string, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.record("PermanentRules %v", t)
@@ -220,7 +229,7 @@ func (f *fakeCore) PermanentRules(t engine.Target) ([]string, error) {
 func (f *fakeCore) Reload(context.Context) error {
 	f.mu.Lock()
 	f.record("Reload")
-	f.runtime = map[engine.Target][]string{}
+	f.runtime = map[firewalld.Scope][]string{}
 	for t, rules := range f.permanent {
 		f.runtime[t] = append([]string{}, rules...)
 	}
@@ -233,7 +242,7 @@ func (f *fakeCore) RuntimeToPermanent(context.Context) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.record("RuntimeToPermanent")
-	f.permanent = map[engine.Target][]string{}
+	f.permanent = map[firewalld.Scope][]string{}
 	for t, rules := range f.runtime {
 		for _, r := range rules {
 			if f.timeouts[t.Name+"/"+r] == 0 {
@@ -264,11 +273,11 @@ func (f *fakeCore) Dump(context.Context) (string, error) {
 	return "table inet mssclamp {\n}\n", nil
 }
 
-func zone(name string) engine.Target { return engine.Target{Name: name} }
+func zone(name string) firewalld.Scope { return firewalld.Scope{Name: name} }
 
 // seed gives a zone or policy rules at runtime and in the permanent
 // configuration, under the lock: handlers may already run.
-func (f *fakeCore) seed(t engine.Target, runtime, permanent []string) {
+func (f *fakeCore) seed(t firewalld.Scope, runtime, permanent []string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.runtime[t] = runtime

@@ -1,14 +1,12 @@
 package dbus
 
 import (
-	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
-
 	"fmt"
 	"time"
 
 	godbus "github.com/godbus/dbus/v5"
 
-	"github.com/firewalld-mssclamp/mssclamp/engine"
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
 )
 
 // The handlers below are exported on the bus with their first letter lower
@@ -60,8 +58,8 @@ type ruleCounter struct {
 	Bytes   uint64
 }
 
-func (r *runtimeRules) target(name string) engine.Target {
-	return engine.Target{Policy: r.policy, Name: name}
+func (r *runtimeRules) target(name string) firewalld.Scope {
+	return firewalld.Scope{Policy: r.policy, Name: name}
 }
 
 // AddRichRule adds a runtime rule; timeout > 0 (seconds) removes it again

@@ -4,7 +4,7 @@ import (
 	"math"
 	"time"
 
-	"github.com/firewalld-mssclamp/mssclamp/backend"
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
 )
 
 // The service is the engine's Listener: the engine calls it after every
@@ -15,13 +15,13 @@ import (
 
 // RuleAdded emits RichRuleAdded(s zone, s rule, i timeout) on the zone or
 // policy interface.
-func (s *Service) RuleAdded(sc backend.Scope, rule string, timeout time.Duration) {
+func (s *Service) RuleAdded(sc firewalld.Scope, rule string, timeout time.Duration) {
 	s.emit(runtimeInterface(sc)+".RichRuleAdded", sc.Name, rule, timeoutSeconds(timeout))
 }
 
 // RuleRemoved emits RichRuleRemoved(s zone, s rule) on the zone or policy
 // interface.
-func (s *Service) RuleRemoved(sc backend.Scope, rule string) {
+func (s *Service) RuleRemoved(sc firewalld.Scope, rule string) {
 	s.emit(runtimeInterface(sc)+".RichRuleRemoved", sc.Name, rule)
 }
 
@@ -38,7 +38,7 @@ func (s *Service) emit(name string, args ...any) {
 	}
 }
 
-func runtimeInterface(sc backend.Scope) string {
+func runtimeInterface(sc firewalld.Scope) string {
 	if sc.Policy {
 		return ServicePolicyInterface
 	}

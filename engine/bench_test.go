@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/firewalld-mssclamp/mssclamp/backend/nft"
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
 	"github.com/firewalld-mssclamp/mssclamp/internal/systest"
 	"github.com/firewalld-mssclamp/mssclamp/store"
 )
@@ -47,7 +48,7 @@ func BenchmarkAddRule(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
 		rule := fmt.Sprintf("rule family=ipv4 source address=10.250.%d.%d tcp-mss-clamp value=1400", i/256%256, i%256)
-		if _, err := eng.AddRule(ctx, Target{Name: "z0"}, rule, 0); err != nil {
+		if _, err := eng.AddRule(ctx, firewalld.Scope{Name: "z0"}, rule, 0); err != nil {
 			b.Fatal(err)
 		}
 	}

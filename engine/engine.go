@@ -2,13 +2,13 @@ package engine
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
 	"time"
 
 	"github.com/firewalld-mssclamp/mssclamp/backend"
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
 	"github.com/firewalld-mssclamp/mssclamp/richrule"
 	"github.com/firewalld-mssclamp/mssclamp/store"
 )
@@ -17,18 +17,17 @@ import (
 // firewalld tells us otherwise — the embedded default.
 const StandaloneDefaultZone = "public"
 
-// Env says which zones, bindings, policies and ipsets exist right now. The
-// rules in the returned Input are ignored.
+// Env says which zones, bindings, policies and ipsets exist right now.
 type Env interface {
 	Name() string
-	Topology(ctx context.Context) (*backend.Input, error)
+	Topology(ctx context.Context) (*firewalld.Topology, error)
 }
 
 // Listener hears about changes, to emit them as D-Bus signals. It is called
 // after the change is in the kernel, never with the engine's lock held.
 type Listener interface {
-	RuleAdded(s backend.Scope, rule string, timeout time.Duration)
-	RuleRemoved(s backend.Scope, rule string)
+	RuleAdded(s firewalld.Scope, rule string, timeout time.Duration)
+	RuleRemoved(s firewalld.Scope, rule string)
 	Reloaded()
 }
 
@@ -51,14 +50,14 @@ type Engine struct {
 
 	mu        sync.Mutex
 	env       Env // nil: standalone
-	topo      *backend.Input
-	runtime   map[backend.Scope][]*entry
+	topo      *firewalld.Topology
+	runtime   map[firewalld.Scope][]*entry
 	permanent *store.Config
-	broken    map[backend.Scope]*store.FileError // permanent files that did not load
-	excluded  map[string]string                  // rule ID -> why the kernel does not hold it
-	compiler  backend.Compiler                   // remembers unchanged zones between changes
-	waiting   map[backend.Scope]bool             // scopes with rules the environment lacks, as last logged
-	events    []func()                           // listener calls queued under the lock
+	broken    map[firewalld.Scope]*store.FileError // permanent files that did not load
+	excluded  map[string]string                    // rule ID -> why the kernel does not hold it
+	compiler  backend.Compiler                     // remembers unchanged zones between changes
+	waiting   map[firewalld.Scope]bool             // scopes with rules the environment lacks, as last logged
+	events    []func()                             // listener calls queued under the lock
 }
 
 // entry is one runtime rule.
@@ -80,8 +79,8 @@ func New(cfg Config) *Engine {
 		store:    cfg.Store,
 		log:      log,
 		listener: cfg.Listener,
-		runtime:  map[backend.Scope][]*entry{},
-		broken:   map[backend.Scope]*store.FileError{},
+		runtime:  map[firewalld.Scope][]*entry{},
+		broken:   map[firewalld.Scope]*store.FileError{},
 		excluded: map[string]string{},
 	}
 }
@@ -176,7 +175,7 @@ func (e *Engine) emit(ev func(l Listener)) {
 // our own permanent configuration.
 func (e *Engine) refreshTopology(ctx context.Context) error {
 	if e.env == nil {
-		e.topo = standaloneTopology(e.permanent)
+		e.topo = e.permanent.Topology(StandaloneDefaultZone)
 		e.noteWaiting()
 		return nil
 	}
@@ -193,16 +192,9 @@ func (e *Engine) refreshTopology(ctx context.Context) error {
 // the environment has no such zone or policy (yet): they apply as soon as
 // it does.
 func (e *Engine) noteWaiting() {
-	known := map[backend.Scope]bool{}
-	for _, z := range e.topo.Zones {
-		known[backend.Scope{Name: z.Name}] = true
-	}
-	for _, p := range e.topo.Policies {
-		known[backend.Scope{Policy: true, Name: p.Name}] = true
-	}
-	waiting := map[backend.Scope]bool{}
+	waiting := map[firewalld.Scope]bool{}
 	for s, list := range e.runtime {
-		if !known[s] {
+		if !e.topo.Has(s) {
 			waiting[s] = true
 			if !e.waiting[s] {
 				e.log.Warn("rules wait for a zone or policy that does not exist", "scope", s.String(), "rules", len(list), "env", e.envName())
@@ -233,74 +225,38 @@ func (e *Engine) apply(ctx context.Context) error {
 	return nil
 }
 
-// compile builds the Ruleset, leaving out rules that cannot compile. When
-// must is set and is one of them, compile fails with its error instead.
+// compile builds the Ruleset, leaving out rules that cannot compile and
+// logging each once. When must is set and is one of them, compile fails
+// with its diagnostic instead.
 func (e *Engine) compile(must *entry) (*backend.Ruleset, error) {
-	skip := map[string]bool{}
-	for {
-		rs, err := e.compiler.Compile(e.input(skip))
-		var re *backend.RuleError
-		if err == nil {
-			e.noteExcluded(skip)
-			return rs, nil
+	rules := make(backend.Rules, len(e.runtime))
+	for s, list := range e.runtime {
+		out := make([]*richrule.Rule, len(list))
+		for i, en := range list {
+			out[i] = en.rule
 		}
-		if !errors.As(err, &re) {
-			return nil, fmt.Errorf("compiling the ruleset: %w", err)
-		}
-		if must != nil && re.Rule == must.rule.String() {
-			return nil, re
-		}
-		id := re.Scope.String() + "\n" + re.Rule
-		if skip[id] {
-			return nil, fmt.Errorf("compiling the ruleset: %w", err)
-		}
-		skip[id] = true
-		if e.excluded[id] != re.Err.Error() {
-			e.log.Error("rule not applied", "scope", re.Scope.String(), "rule", re.Rule, "err", re.Err)
-		}
-		e.excluded[id] = re.Err.Error()
+		rules[s] = out
 	}
-}
-
-// noteExcluded forgets exclusions that no longer happen, logging recoveries.
-func (e *Engine) noteExcluded(skip map[string]bool) {
+	rs, diags, err := e.compiler.Compile(e.topo, rules)
+	if err != nil {
+		return nil, fmt.Errorf("compiling the ruleset: %w", err)
+	}
+	excluded := make(map[string]string, len(diags))
+	for _, d := range diags {
+		if must != nil && d.Rule == must.rule.String() {
+			return nil, d
+		}
+		id := d.Scope.String() + "\n" + d.Rule
+		if e.excluded[id] != d.Err.Error() {
+			e.log.Error("rule not applied", "scope", d.Scope.String(), "rule", d.Rule, "err", d.Err)
+		}
+		excluded[id] = d.Err.Error()
+	}
 	for id := range e.excluded {
-		if !skip[id] {
-			delete(e.excluded, id)
+		if _, still := excluded[id]; !still {
 			e.log.Info("rule applied again", "rule", id)
 		}
 	}
-}
-
-// input is the topology with our runtime rules for the zones and policies
-// that exist; rules of scopes the environment does not know wait until it
-// does.
-func (e *Engine) input(skip map[string]bool) *backend.Input {
-	in := &backend.Input{
-		DefaultZone: e.topo.DefaultZone,
-		IPSets:      e.topo.IPSets,
-		Zones:       make([]backend.Zone, len(e.topo.Zones)),
-		Policies:    make([]backend.Policy, len(e.topo.Policies)),
-	}
-	rules := func(s backend.Scope) []*richrule.Rule {
-		list := e.runtime[s]
-		out := make([]*richrule.Rule, 0, len(list))
-		for _, en := range list {
-			// Printing every rule for the lookup costs more than the rest
-			// of input together; nearly always there is nothing to skip.
-			if len(skip) == 0 || !skip[s.String()+"\n"+en.rule.String()] {
-				out = append(out, en.rule)
-			}
-		}
-		return out
-	}
-	for i, z := range e.topo.Zones {
-		z.Rules = rules(backend.Scope{Name: z.Name})
-		in.Zones[i] = z
-	}
-	for i, p := range e.topo.Policies {
-		p.Rules = rules(backend.Scope{Policy: true, Name: p.Name})
-		in.Policies[i] = p
-	}
-	return in
+	e.excluded = excluded
+	return rs, nil
 }

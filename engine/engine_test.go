@@ -1,8 +1,6 @@
 package engine
 
 import (
-	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
-
 	"context"
 	"errors"
 	"fmt"
@@ -15,6 +13,7 @@ import (
 	"time"
 
 	"github.com/firewalld-mssclamp/mssclamp/backend"
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
 	"github.com/firewalld-mssclamp/mssclamp/store"
 )
 
@@ -73,10 +72,10 @@ type recorder struct {
 	events []string
 }
 
-func (r *recorder) RuleAdded(s backend.Scope, rule string, timeout time.Duration) {
+func (r *recorder) RuleAdded(s firewalld.Scope, rule string, timeout time.Duration) {
 	r.add(fmt.Sprintf("added %s %s %s", s, rule, timeout))
 }
-func (r *recorder) RuleRemoved(s backend.Scope, rule string) {
+func (r *recorder) RuleRemoved(s firewalld.Scope, rule string) {
 	r.add(fmt.Sprintf("removed %s %s", s, rule))
 }
 func (r *recorder) Reloaded() { r.add("reloaded") }
@@ -134,7 +133,7 @@ const zoneInternal = `<?xml version="1.0" encoding="utf-8"?>
 func TestRuntimeRules(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t, map[string]string{"zones/internal.xml": zoneInternal})
-	pub := Target{}
+	pub := firewalld.Scope{}
 
 	zone, err := f.eng.AddRule(ctx, pub, "rule tcp-mss-clamp value=01200", 0)
 	if err != nil || zone != "public" {
@@ -145,22 +144,22 @@ func TestRuntimeRules(t *testing.T) {
 	if got := err.Error(); got != `ALREADY_ENABLED: 'rule tcp-mss-clamp value="1200"' already in 'public'` {
 		t.Errorf("duplicate error text = %q", got)
 	}
-	if _, err := f.eng.AddRule(ctx, Target{Name: "internal"}, "rule tcp-mss-clamp", 0); err != nil {
+	if _, err := f.eng.AddRule(ctx, firewalld.Scope{Name: "internal"}, "rule tcp-mss-clamp", 0); err != nil {
 		t.Fatal(err)
 	}
 	if got, want := f.be.kernel(), "zone internal: rule tcp-mss-clamp\nzone public: rule tcp-mss-clamp value=\"1200\""; got != want {
 		t.Errorf("kernel =\n%s\nwant\n%s", got, want)
 	}
-	if ok, err := f.eng.QueryRule(Target{Name: "public"}, "rule tcp-mss-clamp value=1200"); !ok || err != nil {
+	if ok, err := f.eng.QueryRule(firewalld.Scope{Name: "public"}, "rule tcp-mss-clamp value=1200"); !ok || err != nil {
 		t.Errorf("QueryRule = %v, %v", ok, err)
 	}
 	if rules, _ := f.eng.Rules(pub); !slices.Equal(rules, []string{`rule tcp-mss-clamp value="1200"`}) {
 		t.Errorf("Rules = %q", rules)
 	}
 
-	_, err = f.eng.AddRule(ctx, Target{Name: "nosuch"}, "rule tcp-mss-clamp", 0)
+	_, err = f.eng.AddRule(ctx, firewalld.Scope{Name: "nosuch"}, "rule tcp-mss-clamp", 0)
 	wantCode(t, err, firewalld.InvalidZone)
-	_, err = f.eng.AddRule(ctx, Target{Policy: true, Name: "nosuch"}, "rule tcp-mss-clamp", 0)
+	_, err = f.eng.AddRule(ctx, firewalld.Scope{Policy: true, Name: "nosuch"}, "rule tcp-mss-clamp", 0)
 	wantCode(t, err, firewalld.InvalidPolicy)
 	_, err = f.eng.AddRule(ctx, pub, "rule service name=ssh accept", 0)
 	wantCode(t, err, firewalld.InvalidRule)
@@ -191,18 +190,18 @@ func TestRuntimeRules(t *testing.T) {
 func TestKernelRefusalLeavesNothingHalfApplied(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t, nil)
-	if _, err := f.eng.AddRule(ctx, Target{}, "rule tcp-mss-clamp", 0); err != nil {
+	if _, err := f.eng.AddRule(ctx, firewalld.Scope{}, "rule tcp-mss-clamp", 0); err != nil {
 		t.Fatal(err)
 	}
 	f.be.fail = errors.New("netlink: no buffer space")
-	_, err := f.eng.AddRule(ctx, Target{}, "rule tcp-mss-clamp value=1300", 0)
+	_, err := f.eng.AddRule(ctx, firewalld.Scope{}, "rule tcp-mss-clamp value=1300", 0)
 	wantCode(t, err, firewalld.CommandFailed)
-	if rules, _ := f.eng.Rules(Target{}); !slices.Equal(rules, []string{"rule tcp-mss-clamp"}) {
+	if rules, _ := f.eng.Rules(firewalld.Scope{}); !slices.Equal(rules, []string{"rule tcp-mss-clamp"}) {
 		t.Errorf("runtime after refused add = %q", rules)
 	}
-	_, err = f.eng.RemoveRule(ctx, Target{}, "rule tcp-mss-clamp")
+	_, err = f.eng.RemoveRule(ctx, firewalld.Scope{}, "rule tcp-mss-clamp")
 	wantCode(t, err, firewalld.CommandFailed)
-	if ok, _ := f.eng.QueryRule(Target{}, "rule tcp-mss-clamp"); !ok {
+	if ok, _ := f.eng.QueryRule(firewalld.Scope{}, "rule tcp-mss-clamp"); !ok {
 		t.Error("refused remove dropped the rule from the runtime")
 	}
 	if len(f.rec.list()) != 1 {
@@ -213,7 +212,7 @@ func TestKernelRefusalLeavesNothingHalfApplied(t *testing.T) {
 func TestTimeoutExpires(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t, nil)
-	if _, err := f.eng.AddRule(ctx, Target{}, "rule tcp-mss-clamp value=1300", 50*time.Millisecond); err != nil {
+	if _, err := f.eng.AddRule(ctx, firewalld.Scope{}, "rule tcp-mss-clamp value=1300", 50*time.Millisecond); err != nil {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(5 * time.Second)
@@ -235,7 +234,7 @@ func TestTimeoutExpires(t *testing.T) {
 func TestPermanentAndReload(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t, map[string]string{"zones/internal.xml": zoneInternal})
-	internal := Target{Name: "internal"}
+	internal := firewalld.Scope{Name: "internal"}
 	if _, err := f.eng.AddPermanentRule(internal, "rule family=ipv4 tcp-mss-clamp value=1347"); err != nil {
 		t.Fatal(err)
 	}
@@ -305,7 +304,7 @@ func TestBrokenFileKeepsRunningRules(t *testing.T) {
 	if len(broken) != 1 || !strings.HasSuffix(broken[0].Path, "zones/internal.xml") || broken[0].Line != 2 {
 		t.Errorf("Broken() = %v", broken)
 	}
-	_, err := f.eng.AddPermanentRule(Target{Name: "internal"}, "rule tcp-mss-clamp")
+	_, err := f.eng.AddPermanentRule(firewalld.Scope{Name: "internal"}, "rule tcp-mss-clamp")
 	wantCode(t, err, firewalld.CommandFailed)
 }
 
@@ -314,7 +313,7 @@ func TestPolicyHostRules(t *testing.T) {
 	f := newFixture(t, map[string]string{
 		"policies/to-host.xml": `<policy target="CONTINUE"><ingress-zone name="public"/><egress-zone name="HOST"/></policy>`,
 	})
-	to := Target{Policy: true, Name: "to-host"}
+	to := firewalld.Scope{Policy: true, Name: "to-host"}
 	_, err := f.eng.AddRule(ctx, to, "rule tcp-mss-clamp", 0)
 	wantCode(t, err, firewalld.InvalidRule)
 	if !strings.Contains(err.Error(), "HOST") {
@@ -337,12 +336,12 @@ func TestConcurrentClients(t *testing.T) {
 			defer wg.Done()
 			for i := 0; i < 100; i++ {
 				rule := fmt.Sprintf("rule family=ipv4 source address=10.%d.%d.0/24 tcp-mss-clamp value=%d", c, i, 600+i)
-				if _, err := f.eng.AddRule(ctx, Target{}, rule, 0); err != nil {
+				if _, err := f.eng.AddRule(ctx, firewalld.Scope{}, rule, 0); err != nil {
 					t.Error(err)
 					return
 				}
 				if i%2 == 0 {
-					if _, err := f.eng.RemoveRule(ctx, Target{}, rule); err != nil {
+					if _, err := f.eng.RemoveRule(ctx, firewalld.Scope{}, rule); err != nil {
 						t.Error(err)
 						return
 					}
@@ -351,7 +350,7 @@ func TestConcurrentClients(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	rules, _ := f.eng.Rules(Target{})
+	rules, _ := f.eng.Rules(firewalld.Scope{})
 	if len(rules) != 16*50 {
 		t.Fatalf("%d rules, want %d", len(rules), 16*50)
 	}
@@ -370,8 +369,8 @@ func TestConcurrentClients(t *testing.T) {
 type fakeFirewalld struct{}
 
 func (fakeFirewalld) Name() string { return "firewalld" }
-func (fakeFirewalld) Topology(context.Context) (*backend.Input, error) {
-	return &backend.Input{DefaultZone: "public", Zones: []backend.Zone{{Name: "public"}}}, nil
+func (fakeFirewalld) Topology(context.Context) (*firewalld.Topology, error) {
+	return &firewalld.Topology{DefaultZone: "public", Zones: []firewalld.Zone{{Name: "public"}}}, nil
 }
 func (fakeFirewalld) PermanentNames(context.Context) ([]string, []string, error) {
 	return []string{"newzone", "public"}, nil, nil
@@ -383,7 +382,7 @@ func TestPermanentOnlyZone(t *testing.T) {
 	if err := f.eng.SetEnv(ctx, fakeFirewalld{}); err != nil {
 		t.Fatal(err)
 	}
-	nz := Target{Name: "newzone"}
+	nz := firewalld.Scope{Name: "newzone"}
 	if _, err := f.eng.AddPermanentRule(nz, "rule tcp-mss-clamp value=1300"); err != nil {
 		t.Fatalf("permanent rule for a zone firewalld has only permanently: %v", err)
 	}
@@ -392,6 +391,6 @@ func TestPermanentOnlyZone(t *testing.T) {
 	}
 	_, err := f.eng.AddRule(ctx, nz, "rule tcp-mss-clamp value=1300", 0)
 	wantCode(t, err, firewalld.InvalidZone)
-	_, err = f.eng.AddPermanentRule(Target{Name: "nosuch"}, "rule tcp-mss-clamp")
+	_, err = f.eng.AddPermanentRule(firewalld.Scope{Name: "nosuch"}, "rule tcp-mss-clamp")
 	wantCode(t, err, firewalld.InvalidZone)
 }

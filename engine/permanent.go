@@ -1,8 +1,6 @@
 package engine
 
 import (
-	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
-
 	"context"
 	"errors"
 	"path/filepath"
@@ -10,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/firewalld-mssclamp/mssclamp/backend"
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
 	"github.com/firewalld-mssclamp/mssclamp/richrule"
 	"github.com/firewalld-mssclamp/mssclamp/store"
 )
@@ -49,15 +47,15 @@ func (e *Engine) Reload(ctx context.Context) error {
 func (e *Engine) RuntimeToPermanent(ctx context.Context) error {
 	e.mu.Lock()
 	defer e.unlock()
-	scopes := map[backend.Scope]bool{}
+	scopes := map[firewalld.Scope]bool{}
 	for s := range e.runtime {
 		scopes[s] = true
 	}
 	for _, z := range e.permanent.Zones {
-		scopes[backend.Scope{Name: z.Name}] = true
+		scopes[firewalld.Scope{Name: z.Name}] = true
 	}
 	for _, p := range e.permanent.Policies {
-		scopes[backend.Scope{Policy: true, Name: p.Name}] = true
+		scopes[firewalld.Scope{Policy: true, Name: p.Name}] = true
 	}
 	var errs []error
 	for s := range scopes {
@@ -78,7 +76,7 @@ func (e *Engine) RuntimeToPermanent(ctx context.Context) error {
 }
 
 // AddPermanentRule adds a rule to the permanent configuration only.
-func (e *Engine) AddPermanentRule(t Target, text string) (string, error) {
+func (e *Engine) AddPermanentRule(t firewalld.Scope, text string) (string, error) {
 	e.mu.Lock()
 	defer e.unlock()
 	s, rule, err := e.resolvePermanent(t, text)
@@ -94,7 +92,7 @@ func (e *Engine) AddPermanentRule(t Target, text string) (string, error) {
 }
 
 // RemovePermanentRule removes a rule from the permanent configuration only.
-func (e *Engine) RemovePermanentRule(t Target, text string) (string, error) {
+func (e *Engine) RemovePermanentRule(t firewalld.Scope, text string) (string, error) {
 	e.mu.Lock()
 	defer e.unlock()
 	s, rule, err := e.resolvePermanent(t, text)
@@ -111,7 +109,7 @@ func (e *Engine) RemovePermanentRule(t Target, text string) (string, error) {
 }
 
 // QueryPermanentRule reports whether the permanent configuration holds rule.
-func (e *Engine) QueryPermanentRule(t Target, text string) (bool, error) {
+func (e *Engine) QueryPermanentRule(t firewalld.Scope, text string) (bool, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	s, rule, err := e.resolvePermanent(t, text)
@@ -122,7 +120,7 @@ func (e *Engine) QueryPermanentRule(t Target, text string) (bool, error) {
 }
 
 // PermanentRules lists a scope's permanent rules in canonical form.
-func (e *Engine) PermanentRules(t Target) ([]string, error) {
+func (e *Engine) PermanentRules(t firewalld.Scope) ([]string, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	s, err := e.permanentScope(t)
@@ -157,7 +155,7 @@ type PermanentNamer interface {
 
 // permanentScope resolves a target for a permanent change: a zone or policy
 // of the runtime, or one the environment has only permanently.
-func (e *Engine) permanentScope(t Target) (backend.Scope, error) {
+func (e *Engine) permanentScope(t firewalld.Scope) (firewalld.Scope, error) {
 	s, err := e.scope(t)
 	if err == nil || t.Name == "" {
 		return s, err
@@ -179,18 +177,18 @@ func (e *Engine) permanentScope(t Target) (backend.Scope, error) {
 	if !slices.Contains(names, t.Name) {
 		return s, err
 	}
-	return backend.Scope{Policy: t.Policy, Name: t.Name}, nil
+	return firewalld.Scope{Policy: t.Policy, Name: t.Name}, nil
 }
 
 // resolvePermanent is resolve for permanent changes.
-func (e *Engine) resolvePermanent(t Target, text string) (backend.Scope, *richrule.Rule, error) {
+func (e *Engine) resolvePermanent(t firewalld.Scope, text string) (firewalld.Scope, *richrule.Rule, error) {
 	return e.resolveIn(e.permanentScope, t, text)
 }
 
 // savePermanent changes one scope's permanent rules through edit and writes
 // the file, keeping whatever else it holds (bindings, descriptions). A scope
 // whose file did not load is not written: that would destroy it.
-func (e *Engine) savePermanent(s backend.Scope, edit func([]*richrule.Rule) ([]*richrule.Rule, error)) error {
+func (e *Engine) savePermanent(s firewalld.Scope, edit func([]*richrule.Rule) ([]*richrule.Rule, error)) error {
 	if fe, ok := e.broken[s]; ok {
 		return errorf(firewalld.CommandFailed, "%s did not load (%v): fix or remove it first", fe.Path, fe.Err)
 	}
@@ -231,7 +229,7 @@ func (e *Engine) loadPermanent() {
 	cfg, errs := e.store.Load()
 	prev := e.permanent
 	e.permanent = cfg
-	e.broken = map[backend.Scope]*store.FileError{}
+	e.broken = map[firewalld.Scope]*store.FileError{}
 	for _, fe := range errs {
 		s, ok := scopeOfFile(fe.Path)
 		if !ok {
@@ -255,18 +253,18 @@ func (e *Engine) loadPermanent() {
 
 // runtimeFromPermanent replaces the runtime with the permanent rules; scopes
 // whose file is broken keep what old held for them.
-func (e *Engine) runtimeFromPermanent(old map[backend.Scope][]*entry) {
-	e.runtime = map[backend.Scope][]*entry{}
-	add := func(s backend.Scope, rules []*richrule.Rule) {
+func (e *Engine) runtimeFromPermanent(old map[firewalld.Scope][]*entry) {
+	e.runtime = map[firewalld.Scope][]*entry{}
+	add := func(s firewalld.Scope, rules []*richrule.Rule) {
 		for _, r := range rules {
 			e.runtime[s] = append(e.runtime[s], &entry{rule: r, key: r.Key()})
 		}
 	}
 	for _, z := range e.permanent.Zones {
-		add(backend.Scope{Name: z.Name}, z.Rules)
+		add(firewalld.Scope{Name: z.Name}, z.Rules)
 	}
 	for _, p := range e.permanent.Policies {
-		add(backend.Scope{Policy: true, Name: p.Name}, p.Rules)
+		add(firewalld.Scope{Policy: true, Name: p.Name}, p.Rules)
 	}
 	for s := range e.broken {
 		if list, ok := old[s]; ok {
@@ -275,7 +273,7 @@ func (e *Engine) runtimeFromPermanent(old map[backend.Scope][]*entry) {
 	}
 }
 
-func (e *Engine) permanentRules(s backend.Scope) []*richrule.Rule {
+func (e *Engine) permanentRules(s firewalld.Scope) []*richrule.Rule {
 	if s.Policy {
 		if p := e.permanentPolicy(s.Name); p != nil {
 			return p.Rules
@@ -328,34 +326,16 @@ func findPolicy(cfg *store.Config, name string) *store.Policy {
 
 // scopeOfFile maps ".../zones/NAME.xml" and ".../policies/NAME.xml" to
 // their scope.
-func scopeOfFile(path string) (backend.Scope, bool) {
+func scopeOfFile(path string) (firewalld.Scope, bool) {
 	name, ok := strings.CutSuffix(filepath.Base(path), ".xml")
 	if !ok {
-		return backend.Scope{}, false
+		return firewalld.Scope{}, false
 	}
 	switch filepath.Base(filepath.Dir(path)) {
 	case "zones":
-		return backend.Scope{Name: name}, true
+		return firewalld.Scope{Name: name}, true
 	case "policies":
-		return backend.Scope{Policy: true, Name: name}, true
+		return firewalld.Scope{Policy: true, Name: name}, true
 	}
-	return backend.Scope{}, false
-}
-
-// standaloneTopology is the world without firewalld: the zones and policies
-// of our own configuration, and the default zone, which always exists.
-func standaloneTopology(cfg *store.Config) *backend.Input {
-	in := &backend.Input{DefaultZone: StandaloneDefaultZone}
-	seen := false
-	for _, z := range cfg.Zones {
-		in.Zones = append(in.Zones, backend.Zone{Name: z.Name, Interfaces: z.Interfaces, Sources: z.Sources})
-		seen = seen || z.Name == StandaloneDefaultZone
-	}
-	if !seen {
-		in.Zones = append(in.Zones, backend.Zone{Name: StandaloneDefaultZone})
-	}
-	for _, p := range cfg.Policies {
-		in.Policies = append(in.Policies, backend.Policy{Name: p.Name, Priority: p.Priority, Ingress: p.Ingress, Egress: p.Egress})
-	}
-	return in
+	return firewalld.Scope{}, false
 }

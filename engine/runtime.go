@@ -1,28 +1,19 @@
 package engine
 
 import (
-	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
-
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 	"time"
 
 	"github.com/firewalld-mssclamp/mssclamp/backend"
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
 	"github.com/firewalld-mssclamp/mssclamp/richrule"
 )
 
-// Target names a zone or a policy as a caller gives it: an empty zone name
-// means the default zone.
-type Target struct {
-	Policy bool
-	Name   string
-}
-
 // AddRule adds a runtime rule and returns the zone or policy it went to.
 // timeout > 0 removes it again after that time (and tells the listener).
-func (e *Engine) AddRule(ctx context.Context, t Target, text string, timeout time.Duration) (string, error) {
+func (e *Engine) AddRule(ctx context.Context, t firewalld.Scope, text string, timeout time.Duration) (string, error) {
 	e.mu.Lock()
 	defer e.unlock()
 	s, rule, err := e.resolve(t, text)
@@ -47,7 +38,7 @@ func (e *Engine) AddRule(ctx context.Context, t Target, text string, timeout tim
 }
 
 // RemoveRule removes a runtime rule and returns its zone or policy.
-func (e *Engine) RemoveRule(ctx context.Context, t Target, text string) (string, error) {
+func (e *Engine) RemoveRule(ctx context.Context, t firewalld.Scope, text string) (string, error) {
 	e.mu.Lock()
 	defer e.unlock()
 	s, rule, err := e.resolve(t, text)
@@ -72,7 +63,7 @@ func (e *Engine) RemoveRule(ctx context.Context, t Target, text string) (string,
 }
 
 // QueryRule reports whether the runtime holds the rule.
-func (e *Engine) QueryRule(t Target, text string) (bool, error) {
+func (e *Engine) QueryRule(t firewalld.Scope, text string) (bool, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	s, rule, err := e.resolve(t, text)
@@ -84,7 +75,7 @@ func (e *Engine) QueryRule(t Target, text string) (bool, error) {
 
 // Rules lists a zone's or policy's runtime rules in canonical form, in the
 // order they were added.
-func (e *Engine) Rules(t Target) ([]string, error) {
+func (e *Engine) Rules(t firewalld.Scope) ([]string, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	s, err := e.scope(t)
@@ -105,7 +96,7 @@ type RuleCounter struct {
 }
 
 // Counters reads the kernel counters of a zone's or policy's runtime rules.
-func (e *Engine) Counters(ctx context.Context, t Target) ([]RuleCounter, error) {
+func (e *Engine) Counters(ctx context.Context, t firewalld.Scope) ([]RuleCounter, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	s, err := e.scope(t)
@@ -151,7 +142,7 @@ func (e *Engine) applyOrUndo(ctx context.Context, added *entry, undo func()) err
 
 // ruleError gives a compile error the firewalld code a client expects.
 func ruleError(err error) error {
-	var re *backend.RuleError
+	var re *backend.Diagnostic
 	if !errors.As(err, &re) {
 		return errorf(firewalld.CommandFailed, "%v", err)
 	}
@@ -162,7 +153,7 @@ func ruleError(err error) error {
 }
 
 // expire removes a timed rule when its time is up.
-func (e *Engine) expire(s backend.Scope, en *entry) {
+func (e *Engine) expire(s firewalld.Scope, en *entry) {
 	e.mu.Lock()
 	defer e.unlock()
 	i := slices.Index(e.runtime[s], en)
@@ -181,13 +172,13 @@ func (e *Engine) expire(s backend.Scope, en *entry) {
 }
 
 // resolve parses a rule for a target, checking it is ours and may go there.
-func (e *Engine) resolve(t Target, text string) (backend.Scope, *richrule.Rule, error) {
+func (e *Engine) resolve(t firewalld.Scope, text string) (firewalld.Scope, *richrule.Rule, error) {
 	return e.resolveIn(e.scope, t, text)
 }
 
 // resolveIn is resolve with the way the target's scope is found: the
 // runtime's zones and policies, or (permanentScope) the permanent ones too.
-func (e *Engine) resolveIn(scope func(Target) (backend.Scope, error), t Target, text string) (backend.Scope, *richrule.Rule, error) {
+func (e *Engine) resolveIn(scope func(firewalld.Scope) (firewalld.Scope, error), t firewalld.Scope, text string) (firewalld.Scope, *richrule.Rule, error) {
 	s, err := scope(t)
 	if err != nil {
 		return s, nil, err
@@ -204,15 +195,10 @@ func (e *Engine) resolveIn(scope func(Target) (backend.Scope, error), t Target, 
 
 // checkPolicyRule refuses what a policy's ingress and egress make
 // impossible (a pmtu clamp towards HOST, say).
-func (e *Engine) checkPolicyRule(s backend.Scope, rule *richrule.Rule) error {
-	if !s.Policy {
-		return nil
-	}
-	for _, p := range e.topo.Policies {
-		if p.Name == s.Name {
-			if err := backend.CheckPolicyRule(&p, rule); err != nil {
-				return errorf(firewalld.InvalidRule, "%s: %v", rule, err)
-			}
+func (e *Engine) checkPolicyRule(s firewalld.Scope, rule *richrule.Rule) error {
+	if p := e.topo.Policy(s.Name); s.Policy && p != nil {
+		if err := backend.CheckPolicyRule(p, rule); err != nil {
+			return errorf(firewalld.InvalidRule, "%s: %v", rule, err)
 		}
 	}
 	return nil
@@ -231,32 +217,24 @@ func parseClamp(text string) (*richrule.Rule, error) {
 }
 
 // scope resolves a target to a zone or policy that exists.
-func (e *Engine) scope(t Target) (backend.Scope, error) {
-	if t.Policy {
-		for _, p := range e.topo.Policies {
-			if p.Name == t.Name {
-				return backend.Scope{Policy: true, Name: t.Name}, nil
-			}
-		}
-		return backend.Scope{}, errorf(firewalld.InvalidPolicy, "%s", t.Name)
+func (e *Engine) scope(t firewalld.Scope) (firewalld.Scope, error) {
+	if !t.Policy && t.Name == "" {
+		t.Name = e.topo.DefaultZone
 	}
-	name := t.Name
-	if name == "" {
-		name = e.topo.DefaultZone
+	switch {
+	case e.topo.Has(t):
+		return t, nil
+	case t.Policy:
+		return firewalld.Scope{}, errorf(firewalld.InvalidPolicy, "%s", t.Name)
 	}
-	for _, z := range e.topo.Zones {
-		if z.Name == name {
-			return backend.Scope{Name: name}, nil
-		}
-	}
-	return backend.Scope{}, errorf(firewalld.InvalidZone, "%s", name)
+	return firewalld.Scope{}, errorf(firewalld.InvalidZone, "%s", t.Name)
 }
 
-func (e *Engine) find(s backend.Scope, key string) int {
+func (e *Engine) find(s firewalld.Scope, key string) int {
 	return slices.IndexFunc(e.runtime[s], func(en *entry) bool { return en.key == key })
 }
 
-func (e *Engine) drop(s backend.Scope, key string) {
+func (e *Engine) drop(s firewalld.Scope, key string) {
 	if i := e.find(s, key); i >= 0 {
 		e.runtime[s] = slices.Delete(e.runtime[s], i, i+1)
 	}
@@ -265,37 +243,28 @@ func (e *Engine) drop(s backend.Scope, key string) {
 	}
 }
 
-func (e *Engine) insert(s backend.Scope, i int, en *entry) {
+func (e *Engine) insert(s firewalld.Scope, i int, en *entry) {
 	e.runtime[s] = slices.Insert(e.runtime[s], min(i, len(e.runtime[s])), en)
 }
 
 // errorf makes an error with a firewalld code, the form clients understand.
 func errorf(code firewalld.Code, format string, args ...any) error {
-	return &firewalld.Error{Code: code, Msg: fmt.Sprintf(format, args...)}
+	return firewalld.Errorf(code, format, args...)
 }
 
 // Zones lists the zones that exist now.
-func (e *Engine) Zones() []string {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	out := make([]string, 0, len(e.topo.Zones))
-	for _, z := range e.topo.Zones {
-		out = append(out, z.Name)
-	}
-	slices.Sort(out)
-	return out
-}
+func (e *Engine) Zones() []string { return e.names(false) }
 
 // Policies lists the policies that exist now.
-func (e *Engine) Policies() []string {
+func (e *Engine) Policies() []string { return e.names(true) }
+
+func (e *Engine) names(policies bool) []string {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	out := make([]string, 0, len(e.topo.Policies))
-	for _, p := range e.topo.Policies {
-		out = append(out, p.Name)
+	if out := e.topo.Names(policies); out != nil {
+		return out
 	}
-	slices.Sort(out)
-	return out
+	return []string{}
 }
 
 // Dump describes what the kernel holds for us now, counters included.

@@ -6,14 +6,16 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
 )
 
 // Rules is mssclampd's rich rules, at runtime or in the permanent
 // configuration (its D-Bus API, or a fake in tests).
 type Rules interface {
-	AddRule(ctx context.Context, t Target, permanent bool, rule string) error
-	QueryRule(ctx context.Context, t Target, permanent bool, rule string) (bool, error)
-	RemoveRule(ctx context.Context, t Target, permanent bool, rule string) error
+	AddRule(ctx context.Context, t firewalld.Scope, permanent bool, rule string) error
+	QueryRule(ctx context.Context, t firewalld.Scope, permanent bool, rule string) (bool, error)
+	RemoveRule(ctx context.Context, t firewalld.Scope, permanent bool, rule string) error
 }
 
 // Direct is firewalld's direct interface, runtime or permanent.
@@ -27,9 +29,9 @@ type Direct interface {
 
 // Change is one rich rule in one place.
 type Change struct {
-	Target    Target `json:"target"`
-	Permanent bool   `json:"permanent"`
-	Rule      string `json:"rule"`
+	Target    firewalld.Scope `json:"target"`
+	Permanent bool            `json:"permanent"`
+	Rule      string          `json:"rule"`
 }
 
 func (c Change) String() string {

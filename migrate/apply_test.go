@@ -9,12 +9,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/firewalld-mssclamp/mssclamp/backend"
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
 )
 
 // fakeRules is mssclampd: the targets that exist and the rules they hold.
 type fakeRules struct {
-	targets  map[Target]bool
+	targets  map[firewalld.Scope]bool
 	rules    map[Change]bool
 	failAdd  string // an AddRule of a rule containing this fails
 	failRm   bool   // every RemoveRule fails
@@ -23,15 +23,15 @@ type fakeRules struct {
 	addCalls int
 }
 
-func newFakeRules(targets ...Target) *fakeRules {
-	f := &fakeRules{targets: map[Target]bool{}, rules: map[Change]bool{}}
+func newFakeRules(targets ...firewalld.Scope) *fakeRules {
+	f := &fakeRules{targets: map[firewalld.Scope]bool{}, rules: map[Change]bool{}}
 	for _, t := range targets {
 		f.targets[t] = true
 	}
 	return f
 }
 
-func (f *fakeRules) check(t Target) error {
+func (f *fakeRules) check(t firewalld.Scope) error {
 	if !f.targets[t] {
 		if t.Policy {
 			return fmt.Errorf("INVALID_POLICY: %s", t.Name)
@@ -41,7 +41,7 @@ func (f *fakeRules) check(t Target) error {
 	return nil
 }
 
-func (f *fakeRules) AddRule(_ context.Context, t Target, perm bool, rule string) error {
+func (f *fakeRules) AddRule(_ context.Context, t firewalld.Scope, perm bool, rule string) error {
 	c := Change{Target: t, Permanent: perm, Rule: rule}
 	f.calls = append(f.calls, "add "+c.String())
 	f.addCalls++
@@ -58,7 +58,7 @@ func (f *fakeRules) AddRule(_ context.Context, t Target, perm bool, rule string)
 	return nil
 }
 
-func (f *fakeRules) QueryRule(_ context.Context, t Target, perm bool, rule string) (bool, error) {
+func (f *fakeRules) QueryRule(_ context.Context, t firewalld.Scope, perm bool, rule string) (bool, error) {
 	if f.failQry {
 		return false, errors.New("NOT_RUNNING: mssclampd is not running")
 	}
@@ -68,7 +68,7 @@ func (f *fakeRules) QueryRule(_ context.Context, t Target, perm bool, rule strin
 	return f.rules[Change{Target: t, Permanent: perm, Rule: rule}], nil
 }
 
-func (f *fakeRules) RemoveRule(_ context.Context, t Target, perm bool, rule string) error {
+func (f *fakeRules) RemoveRule(_ context.Context, t firewalld.Scope, perm bool, rule string) error {
 	c := Change{Target: t, Permanent: perm, Rule: rule}
 	f.calls = append(f.calls, "remove "+c.String())
 	if f.failRm {
@@ -169,14 +169,14 @@ var (
 
 func newWorld(t *testing.T) *world {
 	t.Helper()
-	view := View{Topology: backend.Input{
+	view := View{Topology: firewalld.Topology{
 		DefaultZone: "external",
-		Zones: []backend.Zone{
+		Zones: []firewalld.Zone{
 			{Name: "external", Interfaces: []string{"ppp0"}},
 			{Name: "internal", Interfaces: []string{"eth0"}},
 			{Name: "vpn", Interfaces: []string{"ipsec0"}},
 		},
-		Policies: []backend.Policy{
+		Policies: []firewalld.Policy{
 			{Name: "mss-fwd", Ingress: []string{"ANY"}, Egress: []string{"ANY"}},
 			{Name: "mss-to-vpn", Ingress: []string{"ANY"}, Egress: []string{"vpn"}},
 			{Name: "mss-out-vpn", Ingress: []string{"HOST"}, Egress: []string{"vpn"}},
@@ -196,8 +196,8 @@ func newWorld(t *testing.T) *world {
 	}
 	return &world{
 		plan: plan,
-		rules: newFakeRules(Target{Name: "external"}, Target{Name: "internal"}, Target{Name: "vpn"},
-			Target{Policy: true, Name: "mss-fwd"}, Target{Policy: true, Name: "mss-to-vpn"}, Target{Policy: true, Name: "mss-out-vpn"}),
+		rules: newFakeRules(firewalld.Scope{Name: "external"}, firewalld.Scope{Name: "internal"}, firewalld.Scope{Name: "vpn"},
+			firewalld.Scope{Policy: true, Name: "mss-fwd"}, firewalld.Scope{Policy: true, Name: "mss-to-vpn"}, firewalld.Scope{Policy: true, Name: "mss-out-vpn"}),
 		direct: newFakeDirect(permanent, runtime),
 	}
 }
@@ -219,7 +219,7 @@ func (w *world) snapshot() snapshot {
 func TestApplySuccess(t *testing.T) {
 	w := newWorld(t)
 	// One of the rules is there already: it is neither added nor counted.
-	present := Change{Target: Target{Policy: true, Name: "mss-to-vpn"}, Rule: `rule family="ipv4" tcp-mss-clamp value="1347"`}
+	present := Change{Target: firewalld.Scope{Policy: true, Name: "mss-to-vpn"}, Rule: `rule family="ipv4" tcp-mss-clamp value="1347"`}
 	w.rules.rules[present] = true
 
 	res, err := Apply(context.Background(), w.plan, w.rules, w.direct)
@@ -285,7 +285,7 @@ func TestApplyFailures(t *testing.T) {
 		},
 		{
 			name:  "a policy is missing",
-			setup: func(w *world) { delete(w.rules.targets, Target{Policy: true, Name: "mss-out-vpn"}) },
+			setup: func(w *world) { delete(w.rules.targets, firewalld.Scope{Policy: true, Name: "mss-out-vpn"}) },
 			err:   "checking runtime policy mss-out-vpn: " + `rule family="ipv4" tcp-mss-clamp value="1347": INVALID_POLICY: mss-out-vpn`,
 		},
 		{
@@ -322,7 +322,7 @@ func TestApplyFailures(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			w := newWorld(t)
-			present := Change{Target: Target{Name: "internal"}, Rule: `rule family="ipv6" tcp-mss-clamp value="1400"`}
+			present := Change{Target: firewalld.Scope{Name: "internal"}, Rule: `rule family="ipv6" tcp-mss-clamp value="1400"`}
 			w.rules.rules[present] = true
 			tt.setup(w)
 			before := w.snapshot()
@@ -380,7 +380,7 @@ func TestApplyRollbackIncomplete(t *testing.T) {
 
 // TestApplyNeedsPolicies: a plan with policies to create changes nothing.
 func TestApplyNeedsPolicies(t *testing.T) {
-	view := View{Topology: backend.Input{Zones: []backend.Zone{{Name: "public", Interfaces: []string{"eth0"}}}}}
+	view := View{Topology: firewalld.Topology{Zones: []firewalld.Zone{{Name: "public", Interfaces: []string{"eth0"}}}}}
 	e := inPlace(ptSyn, true, true)
 	plan := Make([]Entry{e}, view)
 	rules, direct := newFakeRules(), newFakeDirect([]Entry{e}, []Entry{e})

@@ -15,7 +15,7 @@
 // direct interface of a running firewalld (dbus.Firewalld's Direct*
 // methods). A View is the firewall's topology — zones with their interface
 // and source bindings, the default zone, the policies — as the daemon's
-// compiler takes it (backend.Input), so plans are pure and table-tested.
+// compiler takes it (firewalld.Topology), so plans are pure and table-tested.
 //
 // Make turns entries and a view into a Plan: for each entry, Replace with
 // rich rules (built as text and checked by richrule.Parse, canonical form)

@@ -6,7 +6,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/firewalld-mssclamp/mssclamp/backend"
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
 	"github.com/firewalld-mssclamp/mssclamp/richrule"
 )
 
@@ -22,24 +22,11 @@ const (
 	Other Status = "other"
 )
 
-// Target is a zone or a policy of mssclampd.
-type Target struct {
-	Policy bool   `json:"policy"`
-	Name   string `json:"name"`
-}
-
-func (t Target) String() string {
-	if t.Policy {
-		return "policy " + t.Name
-	}
-	return "zone " + t.Name
-}
-
 // Replacement is one rich rule, in canonical form, and where it goes. It is
 // added where the entry is: at runtime, permanently, or both.
 type Replacement struct {
-	Target Target `json:"target"`
-	Rule   string `json:"rule"`
+	Target firewalld.Scope `json:"target"`
+	Rule   string          `json:"rule"`
 }
 
 // Item is the plan for one entry.
@@ -168,7 +155,7 @@ var flows = map[string][]string{
 }
 
 // targets picks the zones and policies for the entry's traffic.
-func (p *planner) targets(c *clamp, ipv string, src, dst []string) (ts []Target, diffs, notes []string, why string) {
+func (p *planner) targets(c *clamp, ipv string, src, dst []string) (ts []firewalld.Scope, diffs, notes []string, why string) {
 	in, out := side{any: true}, side{any: true}
 	if c.in != nil {
 		zones, d, w := p.view.resolveIface(c.in, ipv, false, src, c.srcInv)
@@ -200,7 +187,7 @@ func (p *planner) targets(c *clamp, ipv string, src, dst []string) (ts []Target,
 		}
 	}
 	for _, flow := range flows[c.chain] {
-		var t []Target
+		var t []firewalld.Scope
 		var n []string
 		switch flow {
 		case "fwd":
@@ -223,11 +210,11 @@ func (p *planner) targets(c *clamp, ipv string, src, dst []string) (ts []Target,
 // policy. Without -i and -o the traffic is every forwarded packet: a policy
 // ANY -> ANY says exactly that, now and after zones are added; without
 // policies, a rule in every zone says it for the zones there are now.
-func (p *planner) forward(in, out side) ([]Target, []string, string) {
+func (p *planner) forward(in, out side) ([]firewalld.Scope, []string, string) {
 	if out.any && !in.any {
-		var ts []Target
+		var ts []firewalld.Scope
 		for _, z := range in.zones {
-			ts = append(ts, Target{Name: z})
+			ts = append(ts, firewalld.Scope{Name: z})
 		}
 		return ts, nil, ""
 	}
@@ -236,9 +223,9 @@ func (p *planner) forward(in, out side) ([]Target, []string, string) {
 		if len(zones) == 0 {
 			return nil, nil, "every forwarded packet, but the view has no zones"
 		}
-		var ts []Target
+		var ts []firewalld.Scope
 		for _, z := range zones {
-			ts = append(ts, Target{Name: z})
+			ts = append(ts, firewalld.Scope{Name: z})
 		}
 		return ts, []string{"every forwarded packet: without policies (firewalld < 0.9), a rule in every zone; a zone created later is not covered"}, ""
 	}
@@ -251,22 +238,22 @@ func (p *planner) forward(in, out side) ([]Target, []string, string) {
 }
 
 // policy finds or plans the policy from in to out.
-func (p *planner) policy(in, out side) ([]Target, string) {
+func (p *planner) policy(in, out side) ([]firewalld.Scope, string) {
 	ingress, egress := in.names(), out.names()
 	if p.view.NoPolicies {
 		return nil, fmt.Sprintf("needs a policy (%s → %s); firewalld < 0.9 has none", strings.Join(ingress, ","), strings.Join(egress, ","))
 	}
 	if name, ok := p.view.existingPolicy(ingress, egress); ok {
-		return []Target{{Policy: true, Name: name}}, ""
+		return []firewalld.Scope{{Policy: true, Name: name}}, ""
 	}
 	key := strings.Join(slices.Sorted(slices.Values(ingress)), ",") + ">" + strings.Join(slices.Sorted(slices.Values(egress)), ",")
 	if i, ok := p.specs[key]; ok {
-		return []Target{{Policy: true, Name: p.newPolicies[i].Name}}, ""
+		return []firewalld.Scope{{Policy: true, Name: p.newPolicies[i].Name}}, ""
 	}
 	spec := PolicySpec{Name: p.policyName(ingress, egress, key), Ingress: ingress, Egress: egress, Priority: newPolicyPrio}
 	p.specs[key] = len(p.newPolicies)
 	p.newPolicies = append(p.newPolicies, spec)
-	return []Target{{Policy: true, Name: spec.Name}}, ""
+	return []firewalld.Scope{{Policy: true, Name: spec.Name}}, ""
 }
 
 // policyName names a new policy after its zones where that fits
@@ -282,17 +269,17 @@ func (p *planner) policyName(ingress, egress []string, key string) string {
 	i, e := one(ingress), one(egress)
 	var name string
 	switch {
-	case i == backend.ZoneAny && e == backend.ZoneAny:
+	case i == firewalld.ZoneAny && e == firewalld.ZoneAny:
 		name = "fwd"
-	case i == backend.ZoneHost && e == backend.ZoneAny:
+	case i == firewalld.ZoneHost && e == firewalld.ZoneAny:
 		name = "out"
-	case i == backend.ZoneAny && e == backend.ZoneHost:
+	case i == firewalld.ZoneAny && e == firewalld.ZoneHost:
 		name = "in"
-	case i == backend.ZoneAny && e != "":
+	case i == firewalld.ZoneAny && e != "":
 		name = "to-" + e
-	case i == backend.ZoneHost && e != "":
+	case i == firewalld.ZoneHost && e != "":
 		name = "out-" + e
-	case e == backend.ZoneHost && i != "":
+	case e == firewalld.ZoneHost && i != "":
 		name = "in-" + i
 	case i != "" && e != "":
 		name = i + "-" + e

@@ -6,7 +6,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/firewalld-mssclamp/mssclamp/backend"
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
 )
 
 // View is what the planner knows of the firewall: the zones with their
@@ -15,7 +15,7 @@ import (
 // plan can be made from a firewalld snapshot, a standalone configuration
 // or a test table alike.
 type View struct {
-	Topology backend.Input
+	Topology firewalld.Topology
 	// NoPolicies is firewalld < 0.9, which has no policies: only zone
 	// rules can replace a passthrough.
 	NoPolicies bool
@@ -23,7 +23,7 @@ type View struct {
 
 // zoneMatch is the zone an interface is bound to and how.
 type zoneMatch struct {
-	zone    *backend.Zone
+	zone    *firewalld.Zone
 	pattern string // the wildcard binding that matched ("ppp+"), or ""
 }
 
@@ -58,7 +58,7 @@ func (v *View) zoneOfInterface(name string) (zoneMatch, bool) {
 // or egress (destination address or ipset; a MAC is never a destination).
 // With addrs (not inverted), an address binding that overlaps none of them
 // cannot claim a matching packet and is left out.
-func (v *View) sourcesFor(z *backend.Zone, ipv string, egress bool, addrs []string, inverted bool) []string {
+func (v *View) sourcesFor(z *firewalld.Zone, ipv string, egress bool, addrs []string, inverted bool) []string {
 	var out []string
 	for _, s := range z.Sources {
 		switch {
@@ -136,9 +136,9 @@ type side struct {
 func (s side) names() []string {
 	switch {
 	case s.host:
-		return []string{backend.ZoneHost}
+		return []string{firewalld.ZoneHost}
 	case s.any:
-		return []string{backend.ZoneAny}
+		return []string{firewalld.ZoneAny}
 	}
 	return s.zones
 }
@@ -227,7 +227,7 @@ func (v *View) existingPolicy(ingress, egress []string) (string, bool) {
 }
 
 func (v *View) hasPolicy(name string) bool {
-	return slices.ContainsFunc(v.Topology.Policies, func(p backend.Policy) bool { return p.Name == name })
+	return slices.ContainsFunc(v.Topology.Policies, func(p firewalld.Policy) bool { return p.Name == name })
 }
 
 func sameSet(a, b []string) bool {

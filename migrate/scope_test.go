@@ -4,11 +4,11 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/firewalld-mssclamp/mssclamp/backend"
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
 )
 
 func TestExistingPolicy(t *testing.T) {
-	v := View{Topology: backend.Input{Policies: []backend.Policy{
+	v := View{Topology: firewalld.Topology{Policies: []firewalld.Policy{
 		{Name: "b-out", Ingress: []string{"HOST"}, Egress: []string{"ANY"}},
 		{Name: "a-out", Ingress: []string{"HOST"}, Egress: []string{"ANY"}},
 		{Name: "mss-x", Ingress: []string{"HOST"}, Egress: []string{"ANY"}},
@@ -37,12 +37,12 @@ func TestExistingPolicy(t *testing.T) {
 }
 
 func TestSourcesFor(t *testing.T) {
-	v := View{Topology: backend.Input{IPSets: []backend.IPSet{
+	v := View{Topology: firewalld.Topology{IPSets: []firewalld.IPSet{
 		{Name: "v4", Family: "inet", Type: "hash:net"},
 		{Name: "v6", Family: "inet6", Type: "hash:ip"},
 		{Name: "macs", Family: "inet", Type: "hash:mac"},
 	}}}
-	z := &backend.Zone{Name: "z", Sources: []string{
+	z := &firewalld.Zone{Name: "z", Sources: []string{
 		"10.0.0.1", "10.1.0.0/16", "fd00::/8", "00:11:22:33:44:55", "ipset:v4", "ipset:v6", "ipset:macs", "ipset:unknown",
 	}}
 	tests := []struct {

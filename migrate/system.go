@@ -10,6 +10,7 @@ import (
 
 	"github.com/firewalld-mssclamp/mssclamp/backend"
 	mdbus "github.com/firewalld-mssclamp/mssclamp/dbus"
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
 	"github.com/firewalld-mssclamp/mssclamp/store"
 )
 
@@ -64,7 +65,7 @@ func directRule(e Entry) mdbus.DirectRule {
 // ViewOf is the view of a firewalld snapshot; a firewalld without policies
 // (< 0.9) reports none at all.
 func ViewOf(st *mdbus.FirewalldState) View {
-	return View{Topology: st.Input(), NoPolicies: st.Policies == nil}
+	return View{Topology: st.Topology, NoPolicies: st.Policies == nil}
 }
 
 // ConfigView is the view of firewalld's permanent configuration, for when
@@ -84,7 +85,7 @@ func ConfigView(systemDir, configDir string) (View, []error) {
 			problems = append(problems, e)
 		}
 		for _, z := range cfg.Zones {
-			bz := backend.Zone{Name: z.Name, Interfaces: z.Interfaces, Sources: z.Sources}
+			bz := firewalld.Zone{Name: z.Name, Interfaces: z.Interfaces, Sources: z.Sources}
 			if i, ok := zones[z.Name]; ok {
 				v.Topology.Zones[i] = bz
 			} else {
@@ -93,7 +94,7 @@ func ConfigView(systemDir, configDir string) (View, []error) {
 			}
 		}
 		for _, p := range cfg.Policies {
-			bp := backend.Policy{Name: p.Name, Priority: p.Priority, Ingress: p.Ingress, Egress: p.Egress}
+			bp := firewalld.Policy{Name: p.Name, Priority: p.Priority, Ingress: p.Ingress, Egress: p.Egress}
 			if i, ok := policies[p.Name]; ok {
 				v.Topology.Policies[i] = bp
 			} else {
@@ -120,7 +121,7 @@ type DaemonRules struct{ Conn *godbus.Conn }
 
 var _ Rules = DaemonRules{}
 
-func (d DaemonRules) AddRule(ctx context.Context, t Target, permanent bool, rule string) error {
+func (d DaemonRules) AddRule(ctx context.Context, t firewalld.Scope, permanent bool, rule string) error {
 	if permanent {
 		return d.configCall(ctx, t, "addRichRule", rule)
 	}
@@ -128,7 +129,7 @@ func (d DaemonRules) AddRule(ctx context.Context, t Target, permanent bool, rule
 	return d.call(ctx, mdbus.ServicePath, runtimeIface(t)+".addRichRule", []any{t.Name, rule, int32(0)}, &applied)
 }
 
-func (d DaemonRules) RemoveRule(ctx context.Context, t Target, permanent bool, rule string) error {
+func (d DaemonRules) RemoveRule(ctx context.Context, t firewalld.Scope, permanent bool, rule string) error {
 	if permanent {
 		return d.configCall(ctx, t, "removeRichRule", rule)
 	}
@@ -136,7 +137,7 @@ func (d DaemonRules) RemoveRule(ctx context.Context, t Target, permanent bool, r
 	return d.call(ctx, mdbus.ServicePath, runtimeIface(t)+".removeRichRule", []any{t.Name, rule}, &applied)
 }
 
-func (d DaemonRules) QueryRule(ctx context.Context, t Target, permanent bool, rule string) (bool, error) {
+func (d DaemonRules) QueryRule(ctx context.Context, t firewalld.Scope, permanent bool, rule string) (bool, error) {
 	var found bool
 	if permanent {
 		return found, d.configCall(ctx, t, "queryRichRule", rule, &found)
@@ -144,7 +145,7 @@ func (d DaemonRules) QueryRule(ctx context.Context, t Target, permanent bool, ru
 	return found, d.call(ctx, mdbus.ServicePath, runtimeIface(t)+".queryRichRule", []any{t.Name, rule}, &found)
 }
 
-func runtimeIface(t Target) string {
+func runtimeIface(t firewalld.Scope) string {
 	if t.Policy {
 		return mdbus.ServicePolicyInterface
 	}
@@ -152,7 +153,7 @@ func runtimeIface(t Target) string {
 }
 
 // configCall calls a method of the permanent configuration object of t.
-func (d DaemonRules) configCall(ctx context.Context, t Target, method, rule string, out ...any) error {
+func (d DaemonRules) configCall(ctx context.Context, t firewalld.Scope, method, rule string, out ...any) error {
 	find, iface := "getZoneByName", mdbus.ServiceConfigZoneInterface
 	if t.Policy {
 		find, iface = "getPolicyByName", mdbus.ServiceConfigPolicyInterface

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/firewalld-mssclamp/mssclamp/backend"
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
 	"github.com/firewalld-mssclamp/mssclamp/richrule"
 )
 
@@ -107,7 +107,7 @@ func parseView(t *testing.T, text string) View {
 			if len(f) < 2 {
 				bad()
 			}
-			z := backend.Zone{Name: f[1]}
+			z := firewalld.Zone{Name: f[1]}
 			for _, w := range f[2:] {
 				if s, ok := strings.CutPrefix(w, "source="); ok {
 					z.Sources = append(z.Sources, s)
@@ -120,7 +120,7 @@ func parseView(t *testing.T, text string) View {
 			if len(f) < 4 || len(f) > 5 {
 				bad()
 			}
-			p := backend.Policy{Name: f[1], Ingress: strings.Split(f[2], ","), Egress: strings.Split(f[3], ","), Priority: -1}
+			p := firewalld.Policy{Name: f[1], Ingress: strings.Split(f[2], ","), Egress: strings.Split(f[3], ","), Priority: -1}
 			if len(f) == 5 {
 				var err error
 				if p.Priority, err = strconv.Atoi(f[4]); err != nil {
@@ -132,7 +132,7 @@ func parseView(t *testing.T, text string) View {
 			if len(f) != 4 {
 				bad()
 			}
-			v.Topology.IPSets = append(v.Topology.IPSets, backend.IPSet{Name: f[1], Family: f[2], Type: f[3]})
+			v.Topology.IPSets = append(v.Topology.IPSets, firewalld.IPSet{Name: f[1], Family: f[2], Type: f[3]})
 		case "nopolicies":
 			v.NoPolicies = true
 		default:

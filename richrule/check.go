@@ -1,11 +1,11 @@
 package richrule
 
 import (
-	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
-
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
 )
 
 // Check validates r as firewalld 1.3.3's Rich_Rule.check() does, in the

@@ -1,11 +1,11 @@
 package richrule
 
 import (
-	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
-
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
 )
 
 // TestCheckBuilt checks rules built in Go, which carry typed values only.

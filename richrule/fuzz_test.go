@@ -1,11 +1,11 @@
 package richrule
 
 import (
-	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
-
 	"encoding/xml"
 	"errors"
 	"testing"
+
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
 )
 
 // FuzzParse: no input panics; an error is always a *firewalld.Error with a known

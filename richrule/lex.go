@@ -1,10 +1,10 @@
 package richrule
 
 import (
-	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
-
 	"strings"
 	"unicode/utf8"
+
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
 )
 
 // The tokenizer follows firewalld 1.3.3: delete control characters (code

@@ -1,10 +1,10 @@
 package richrule
 
 import (
-	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
-
 	"strings"
 	"unicode/utf8"
+
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
 )
 
 // Some of firewalld's messages quote a part of the rule as firewalld holds

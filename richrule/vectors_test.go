@@ -1,8 +1,6 @@
 package richrule
 
 import (
-	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
-
 	"bufio"
 	"bytes"
 	"encoding/xml"
@@ -13,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
 )
 
 var update = flag.Bool("update", false, "rewrite the => and !> lines of testdata/richrule/*.txt from the parser")

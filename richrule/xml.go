@@ -1,14 +1,14 @@
 package richrule
 
 import (
-	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
-
 	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
 )
 
 // The XML form is the <rule> element of firewalld's zone and policy files

@@ -1,14 +1,14 @@
 package richrule
 
 import (
-	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
-
 	"encoding/xml"
 	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
 )
 
 // zoneFile is the part of a firewalld zone or policy file we read: its

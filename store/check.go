@@ -1,14 +1,14 @@
 package store
 
 import (
-	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
-
 	"fmt"
 	"net/netip"
 	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
 )
 
 // Name limits of firewalld 1.3.3, as its functions.max_zone_name_len and
@@ -19,12 +19,6 @@ import (
 const (
 	MaxZoneNameLen   = 17
 	MaxPolicyNameLen = 18
-)
-
-// Policy zone names that are not zones (firewalld's policy ingress/egress).
-const (
-	ZoneANY  = "ANY"
-	ZoneHOST = "HOST"
 )
 
 // ValidName checks a zone name as firewalld's Zone.check_name does, except
@@ -169,7 +163,7 @@ func checkPriority(p int) error {
 // firewalld's rules: a zone name, ANY or HOST; ANY and HOST alone; HOST not
 // on both sides. other is the opposite list as far as known.
 func addZoneRef(list []string, zone string, other []string, side string) ([]string, error) {
-	if zone != ZoneANY && zone != ZoneHOST {
+	if zone != firewalld.ZoneAny && zone != firewalld.ZoneHost {
 		if err := ValidName(zone); err != nil {
 			return list, &firewalld.Error{Code: firewalld.InvalidZone, Msg: fmt.Sprintf("%s zone '%s': %v", side, zone, err)}
 		}
@@ -178,14 +172,14 @@ func addZoneRef(list []string, zone string, other []string, side string) ([]stri
 		if z == zone {
 			return list, &firewalld.Error{Code: firewalld.AlreadyEnabled, Msg: fmt.Sprintf("%s zone '%s' already set", side, zone)}
 		}
-		if z == ZoneANY || z == ZoneHOST || zone == ZoneANY || zone == ZoneHOST {
+		if z == firewalld.ZoneAny || z == firewalld.ZoneHost || zone == firewalld.ZoneAny || zone == firewalld.ZoneHost {
 			return list, &firewalld.Error{Code: firewalld.InvalidZone, Msg: fmt.Sprintf(
 				"'%s_zones' may only contain one of: many regular zones, ANY, or HOST", side)}
 		}
 	}
-	if zone == ZoneHOST {
+	if zone == firewalld.ZoneHost {
 		for _, z := range other {
-			if z == ZoneHOST {
+			if z == firewalld.ZoneHost {
 				return list, &firewalld.Error{Code: firewalld.InvalidZone, Msg: "'HOST' can only appear in either ingress or egress zones, but not both"}
 			}
 		}

@@ -1,14 +1,14 @@
 package store
 
 import (
-	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
-
 	"encoding/xml"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
 )
 
 func readFile(path string) ([]byte, string, []*FileError) {

@@ -1,8 +1,6 @@
 package store
 
 import (
-	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
-
 	"bytes"
 	"encoding/xml"
 	"errors"
@@ -10,6 +8,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
 	"github.com/firewalld-mssclamp/mssclamp/richrule"
 )
 

@@ -1,8 +1,6 @@
 package store
 
 import (
-	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
-
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -10,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
 )
 
 const xmlHead = `<?xml version="1.0" encoding="utf-8"?>` + "\n"

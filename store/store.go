@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
 	"github.com/firewalld-mssclamp/mssclamp/richrule"
 )
 
@@ -52,12 +53,40 @@ type Policy struct {
 }
 
 // DefaultPriority is firewalld's priority of a policy that names none.
-const DefaultPriority = -1
+const DefaultPriority = firewalld.DefaultPriority
 
 // Config is everything the directory holds, each list sorted by name.
 type Config struct {
 	Zones    []*Zone
 	Policies []*Policy
+}
+
+// Topology is the world without firewalld: the zones and policies of the
+// configuration, and the default zone, which always exists.
+func (c *Config) Topology(defaultZone string) *firewalld.Topology {
+	t := &firewalld.Topology{DefaultZone: defaultZone}
+	for _, z := range c.Zones {
+		t.Zones = append(t.Zones, firewalld.Zone{Name: z.Name, Interfaces: z.Interfaces, Sources: z.Sources})
+	}
+	if !t.Has(firewalld.ZoneScope(defaultZone)) {
+		t.Zones = append(t.Zones, firewalld.Zone{Name: defaultZone})
+	}
+	for _, p := range c.Policies {
+		t.Policies = append(t.Policies, firewalld.Policy{Name: p.Name, Priority: p.Priority, Ingress: p.Ingress, Egress: p.Egress})
+	}
+	return t
+}
+
+// Rules are the rules of every zone and policy.
+func (c *Config) Rules() map[firewalld.Scope][]*richrule.Rule {
+	out := map[firewalld.Scope][]*richrule.Rule{}
+	for _, z := range c.Zones {
+		out[firewalld.ZoneScope(z.Name)] = z.Rules
+	}
+	for _, p := range c.Policies {
+		out[firewalld.PolicyScope(p.Name)] = p.Rules
+	}
+	return out
 }
 
 // FileError is a problem with one file (or directory) of the store. A file

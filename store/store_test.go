@@ -1,8 +1,6 @@
 package store
 
 import (
-	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
-
 	"bytes"
 	"errors"
 	"flag"
@@ -13,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
 	"github.com/firewalld-mssclamp/mssclamp/richrule"
 )
 
@@ -123,7 +122,7 @@ func goldenZones(t *testing.T) []*Zone {
 
 func goldenPolicies(t *testing.T) []*Policy {
 	return []*Policy{
-		{Name: "host-out", Priority: DefaultPriority, Ingress: []string{ZoneHOST}, Egress: []string{ZoneANY},
+		{Name: "host-out", Priority: DefaultPriority, Ingress: []string{firewalld.ZoneHost}, Egress: []string{firewalld.ZoneAny},
 			Rules: rules(t, "rule tcp-mss-clamp value=1400")},
 		{Name: "lan-to-wan", Short: "LAN to WAN", Priority: 100, Ingress: []string{"internal", "dmz"}, Egress: []string{"external"},
 			Rules: rules(t, "rule family=ipv6 tcp-mss-clamp", "rule family=ipv4 source ipset=clients tcp-mss-clamp value=1360")},

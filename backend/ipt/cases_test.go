@@ -7,6 +7,7 @@ import (
 	"net/netip"
 
 	"github.com/firewalld-mssclamp/mssclamp/backend"
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
 	"github.com/firewalld-mssclamp/mssclamp/richrule"
 )
 
@@ -21,13 +22,13 @@ type rulesetCase struct {
 
 func syn() backend.Match { return backend.Match{Kind: backend.MatchSYN} }
 
-func clampOf(scope backend.Scope, text string, mss richrule.MSS, log *backend.Log) *backend.Clamp {
+func clampOf(scope firewalld.Scope, text string, mss richrule.MSS, log *backend.Log) *backend.Clamp {
 	sum := sha256.Sum256([]byte(scope.String() + "\n" + text))
 	return &backend.Clamp{ID: hex.EncodeToString(sum[:8]), Scope: scope, Rule: text, MSS: mss, Log: log}
 }
 
-func zone(name string) backend.Scope   { return backend.Scope{Name: name} }
-func policy(name string) backend.Scope { return backend.Scope{Policy: true, Name: name} }
+func zone(name string) firewalld.Scope   { return firewalld.Scope{Name: name} }
+func policy(name string) firewalld.Scope { return firewalld.Scope{Policy: true, Name: name} }
 
 func pfx(s string) netip.Prefix { return netip.MustParsePrefix(s) }
 

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/firewalld-mssclamp/mssclamp/backend"
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
 	"github.com/firewalld-mssclamp/mssclamp/richrule"
 )
 
@@ -21,13 +22,14 @@ var compiledZones = []struct {
 // zone-wide pmtu clamp, then per-site rules, 70% IPv4 source /24s, 20%
 // IPv6 source /48s, 10% IPv4 destination hosts. Rule number changed (if
 // any) gets another value.
-func compiledInput(tb testing.TB, changed int) *backend.Input {
+func compiledInput(tb testing.TB, changed int) (*firewalld.Topology, backend.Rules) {
 	tb.Helper()
 	values := []int{1300, 1320, 1360, 1380, 1400, 1412, 1436, 1452}
-	in := &backend.Input{DefaultZone: "public"}
+	in := &firewalld.Topology{DefaultZone: "public"}
+	rules := backend.Rules{}
 	n := 0
 	for zi, z := range compiledZones {
-		zone := backend.Zone{Name: z.name, Interfaces: z.ifaces}
+		zone := firewalld.Zone{Name: z.name, Interfaces: z.ifaces}
 		texts := []string{"rule tcp-mss-clamp"}
 		for i := 1; i < z.rules; i++ {
 			n++
@@ -49,17 +51,17 @@ func compiledInput(tb testing.TB, changed int) *backend.Input {
 			if err != nil {
 				tb.Fatal(err)
 			}
-			zone.Rules = append(zone.Rules, r)
+			rules[firewalld.ZoneScope(z.name)] = append(rules[firewalld.ZoneScope(z.name)], r)
 		}
 		in.Zones = append(in.Zones, zone)
 	}
-	return in
+	return in, rules
 }
 
 // compiled is what Compile makes of compiledInput.
 func compiled(tb testing.TB, changed int) *backend.Ruleset {
 	tb.Helper()
-	rs, err := backend.Compile(compiledInput(tb, changed))
+	rs, _, err := backend.Compile(compiledInput(tb, changed))
 	if err != nil {
 		tb.Fatal(err)
 	}

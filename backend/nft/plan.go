@@ -4,8 +4,10 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/firewalld-mssclamp/mssclamp/backend"
 	"github.com/google/nftables/expr"
+
+	"github.com/firewalld-mssclamp/mssclamp/backend"
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
 )
 
 // plan is a Ruleset laid out as the objects of our table: chains with their
@@ -40,7 +42,7 @@ type kernelRule struct {
 	exprs   []expr.Any // only when built with expressions
 	index   int        // of the Ruleset rule in its chain
 	log     bool       // the log rule of a clamp
-	scope   backend.Scope
+	scope   firewalld.Scope
 	rule    string // the clamp's rich rule, for Dump
 }
 

@@ -5,6 +5,7 @@ import (
 	"net/netip"
 
 	"github.com/firewalld-mssclamp/mssclamp/backend"
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
 	"github.com/firewalld-mssclamp/mssclamp/richrule"
 )
 
@@ -22,7 +23,7 @@ func rng(from, to string) backend.Range { return backend.Range{From: ip(from), T
 
 func clampRule(id, zone string, mss richrule.MSS, log *backend.Log, m ...backend.Match) *backend.Rule {
 	return &backend.Rule{Matches: m, Clamp: &backend.Clamp{
-		ID: id, Scope: backend.Scope{Name: zone}, Rule: "rule tcp-mss-clamp", MSS: mss, Log: log,
+		ID: id, Scope: firewalld.Scope{Name: zone}, Rule: "rule tcp-mss-clamp", MSS: mss, Log: log,
 	}}
 }
 
@@ -156,7 +157,7 @@ func rulesetClamp() *backend.Ruleset {
 			clampRule("p1", "public", richrule.PMTU, nil, syn),
 			clampRule("p2", "public", 1200, nil, syn, backend.Match{Kind: backend.MatchSrcAddr, Prefix: pfx("10.0.0.0/8")}),
 			{Family: backend.FamilyIPv6, Matches: []backend.Match{syn}, Clamp: &backend.Clamp{
-				ID: "q1", Scope: backend.Scope{Policy: true, Name: "lan-to-wan"}, MSS: 1300,
+				ID: "q1", Scope: firewalld.Scope{Policy: true, Name: "lan-to-wan"}, MSS: 1300,
 				Log: &backend.Log{Prefix: "mss ", Limit: lim(1, 'm', 0)},
 			}},
 			clampRule("p3", "public", richrule.PMTU, &backend.Log{Prefix: "clamp: ", Level: "info", Limit: lim(3, 's', 10)}, syn),

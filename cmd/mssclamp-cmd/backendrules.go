@@ -1,11 +1,8 @@
 package main
 
 import (
-	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
-
 	"errors"
 	"fmt"
-	"slices"
 	"syscall"
 
 	"github.com/google/nftables"
@@ -13,7 +10,7 @@ import (
 	"github.com/firewalld-mssclamp/mssclamp/backend"
 	"github.com/firewalld-mssclamp/mssclamp/backend/ipt"
 	"github.com/firewalld-mssclamp/mssclamp/backend/nft"
-	"github.com/firewalld-mssclamp/mssclamp/richrule"
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
 	"github.com/firewalld-mssclamp/mssclamp/store"
 )
 
@@ -34,18 +31,9 @@ func offlineBackendRules(dir, defaultZone, explicit string, m machine, warn func
 	for _, fe := range problems {
 		warn(fmt.Sprintf("Warning: %v (file left out)", fe))
 	}
-	in := standaloneInput(cfg, defaultZone)
-	var rs *backend.Ruleset
-	for {
-		rs, err = backend.Compile(in)
-		var re *backend.RuleError
-		if !errors.As(err, &re) {
-			break
-		}
-		warn(fmt.Sprintf("Warning: %v (rule left out)", re))
-		if !dropRule(in, re) {
-			break
-		}
+	rs, diags, err := backend.Compile(cfg.Topology(defaultZone), cfg.Rules())
+	for _, d := range diags {
+		warn(fmt.Sprintf("Warning: %v (rule left out)", d))
 	}
 	if err != nil {
 		return "", "", firewalld.Errorf(firewalld.CommandFailed, "compiling the stored rules: %v", err)
@@ -58,49 +46,6 @@ func offlineBackendRules(dir, defaultZone, explicit string, m machine, warn func
 		return sel.Kind, text, nil
 	}
 	return sel.Kind, nft.Render(rs), nil
-}
-
-// standaloneInput is the world mssclampd sees without firewalld: the zones
-// and policies of its files, and the default zone, which always exists.
-func standaloneInput(cfg *store.Config, defaultZone string) *backend.Input {
-	in := &backend.Input{DefaultZone: defaultZone}
-	for _, z := range cfg.Zones {
-		in.Zones = append(in.Zones, backend.Zone{Name: z.Name, Interfaces: z.Interfaces, Sources: z.Sources, Rules: z.Rules})
-	}
-	if !slices.ContainsFunc(in.Zones, func(z backend.Zone) bool { return z.Name == defaultZone }) {
-		in.Zones = append(in.Zones, backend.Zone{Name: defaultZone})
-	}
-	for _, p := range cfg.Policies {
-		in.Policies = append(in.Policies, backend.Policy{Name: p.Name, Priority: p.Priority, Ingress: p.Ingress, Egress: p.Egress, Rules: p.Rules})
-	}
-	return in
-}
-
-// dropRule removes the rule a RuleError names from in; false when it is not
-// there (the error would come back forever).
-func dropRule(in *backend.Input, re *backend.RuleError) bool {
-	drop := func(rules []*richrule.Rule) ([]*richrule.Rule, bool) {
-		i := slices.IndexFunc(rules, func(r *richrule.Rule) bool { return r.String() == re.Rule })
-		if i < 0 {
-			return rules, false
-		}
-		return slices.Delete(slices.Clone(rules), i, i+1), true
-	}
-	var ok bool
-	if re.Scope.Policy {
-		for i := range in.Policies {
-			if in.Policies[i].Name == re.Scope.Name {
-				in.Policies[i].Rules, ok = drop(in.Policies[i].Rules)
-			}
-		}
-	} else {
-		for i := range in.Zones {
-			if in.Zones[i].Name == re.Scope.Name {
-				in.Zones[i].Rules, ok = drop(in.Zones[i].Rules)
-			}
-		}
-	}
-	return ok
 }
 
 // offlineProber answers backend selection without asking any daemon.

@@ -10,6 +10,7 @@ import (
 	godbus "github.com/godbus/dbus/v5"
 
 	"github.com/firewalld-mssclamp/mssclamp/backend"
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
 	"github.com/firewalld-mssclamp/mssclamp/internal/systest"
 )
 
@@ -119,7 +120,7 @@ func TestCounters(t *testing.T) {
 			t.Fatalf("adding %s: %q", r, got)
 		}
 	}
-	w.kernel.setCounter(backend.Scope{Name: "public"}, "rule tcp-mss-clamp value=1200", backend.Counter{Packets: 12, Bytes: 720})
+	w.kernel.setCounter(firewalld.Scope{Name: "public"}, "rule tcp-mss-clamp value=1200", backend.Counter{Packets: 12, Bytes: 720})
 	want := "rule tcp-mss-clamp value=\"1200\"  # 12 packets, 720 bytes\nrule tcp-mss-clamp  # 0 packets, 0 bytes\n"
 	if got := w.run([]string{"--list-rich-rules", "-v"}); got != (result{"No zone specified, using default zone, i.e. 'public'\n" + want, "", 0}) {
 		t.Errorf("--list-rich-rules -v:\n%s", got.stdout)

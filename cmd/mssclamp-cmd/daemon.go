@@ -1,18 +1,16 @@
 package main
 
 import (
-	"fmt"
-
-	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
-
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 
 	godbus "github.com/godbus/dbus/v5"
 
 	"github.com/firewalld-mssclamp/mssclamp/backend"
 	mdbus "github.com/firewalld-mssclamp/mssclamp/dbus"
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
 )
 
 // daemon is a client of mssclampd's D-Bus API (see package dbus): the
@@ -118,7 +116,7 @@ func (d *daemon) backendRules(ctx context.Context) (string, error) {
 
 // runtimeIface is the runtime interface for t's kind.
 func runtimeIface(t target) string {
-	if t.policy {
+	if t.Policy {
 		return mdbus.ServicePolicyInterface
 	}
 	return mdbus.ServiceZoneInterface
@@ -128,11 +126,11 @@ func runtimeIface(t target) string {
 // firewall-cmd, the permanent "default zone" is the runtime default zone.
 func (d *daemon) configObject(ctx context.Context, t target) (godbus.ObjectPath, string, error) {
 	var path godbus.ObjectPath
-	if t.policy {
-		err := d.call(ctx, mdbus.ServiceConfigPath, mdbus.ServiceConfigInterface+".getPolicyByName", []any{t.name}, &path)
+	if t.Policy {
+		err := d.call(ctx, mdbus.ServiceConfigPath, mdbus.ServiceConfigInterface+".getPolicyByName", []any{t.Name}, &path)
 		return path, mdbus.ServiceConfigPolicyInterface, err
 	}
-	zone := t.name
+	zone := t.Name
 	if zone == "" {
 		var err error
 		if zone, err = d.defaultZone(ctx); err != nil {
@@ -147,7 +145,7 @@ func (d *daemon) configObject(ctx context.Context, t target) (godbus.ObjectPath,
 // name first (and extra after the rule), permanent on the config object.
 func (d *daemon) ruleCall(ctx context.Context, t target, method string, rule string, extra []any, out ...any) error {
 	if !t.permanent {
-		args := append([]any{t.name, rule}, extra...)
+		args := append([]any{t.Name, rule}, extra...)
 		return d.call(ctx, mdbus.ServicePath, runtimeIface(t)+"."+method, args, out...)
 	}
 	path, iface, err := d.configObject(ctx, t)
@@ -197,7 +195,7 @@ func warningAsFirewalld(err error, t target, r ruleArg) error {
 		return err
 	}
 	switch {
-	case t.policy:
+	case t.Policy:
 		return coded(fe.Code, fe.Code.Name()+": "+r.rule.String())
 	case t.permanent:
 		return coded(fe.Code, fe.Code.Name()+": "+r.typed)
@@ -218,7 +216,7 @@ func (d *daemon) list(ctx context.Context, t target, counters bool) ([]listed, e
 	var out []listed
 	if counters && !t.permanent {
 		var rows []counterRow
-		if err := d.call(ctx, mdbus.ServicePath, runtimeIface(t)+".getRichRuleCounters", []any{t.name}, &rows); err != nil {
+		if err := d.call(ctx, mdbus.ServicePath, runtimeIface(t)+".getRichRuleCounters", []any{t.Name}, &rows); err != nil {
 			return nil, err
 		}
 		for _, r := range rows {
@@ -235,7 +233,7 @@ func (d *daemon) list(ctx context.Context, t target, counters bool) ([]listed, e
 			err = d.call(ctx, path, iface+".getRichRules", nil, &rules)
 		}
 	} else {
-		err = d.call(ctx, mdbus.ServicePath, runtimeIface(t)+".getRichRules", []any{t.name}, &rules)
+		err = d.call(ctx, mdbus.ServicePath, runtimeIface(t)+".getRichRules", []any{t.Name}, &rules)
 	}
 	if err != nil {
 		return nil, err

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
-
 	"bytes"
 	"fmt"
 	"os"
@@ -13,6 +11,7 @@ import (
 	godbus "github.com/godbus/dbus/v5"
 
 	mdbus "github.com/firewalld-mssclamp/mssclamp/dbus"
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
 )
 
 func TestMapDaemonError(t *testing.T) {

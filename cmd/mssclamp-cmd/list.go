@@ -42,9 +42,9 @@ func printList(ctx context.Context, o *options, p *printer, h ruleHost, t target
 	}
 	if o.json {
 		out := jsonList{Permanent: t.permanent, Rules: []jsonRule{}}
-		if t.policy {
-			out.Policy = t.name
-		} else if out.Zone = t.name; out.Zone == "" {
+		if t.Policy {
+			out.Policy = t.Name
+		} else if out.Zone = t.Name; out.Zone == "" {
 			if out.Zone, err = h.defaultZone(ctx); err != nil {
 				return p.fail(err)
 			}

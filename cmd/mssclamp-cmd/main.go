@@ -34,8 +34,6 @@
 package main
 
 import (
-	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
-
 	"context"
 	"fmt"
 	"io"
@@ -48,6 +46,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	mdbus "github.com/firewalld-mssclamp/mssclamp/dbus"
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
 	"github.com/firewalld-mssclamp/mssclamp/store"
 )
 
@@ -158,9 +157,9 @@ func checkOptions(o *options, p *printer) (int32, int) {
 // theTarget is the zone or policy the options name.
 func theTarget(o *options) target {
 	if o.policy != "" {
-		return target{policy: true, name: o.policy, permanent: o.permanent || o.offline}
+		return target{firewalld.PolicyScope(o.policy), o.permanent || o.offline}
 	}
-	return target{name: o.zone, permanent: o.permanent || o.offline}
+	return target{firewalld.ZoneScope(o.zone), o.permanent || o.offline}
 }
 
 // runOnline talks to mssclampd and, for rules that are not tcp-mss-clamp,
@@ -210,7 +209,7 @@ func runOnline(ctx context.Context, o *options, p *printer, dial func() (*godbus
 		return printBackendRules(ctx, o, p, ours)
 	default:
 		t := theTarget(o)
-		if o.zoneOps() && t.name == "" && !t.policy && !o.json && p.verbose {
+		if o.zoneOps() && t.Name == "" && !t.Policy && !o.json && p.verbose {
 			zone, err := h.defaultZone(ctx)
 			if err != nil {
 				return p.fail(err)

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
-
 	"context"
 	"encoding/json"
 	"errors"
@@ -12,6 +10,7 @@ import (
 	"strings"
 
 	mdbus "github.com/firewalld-mssclamp/mssclamp/dbus"
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
 	"github.com/firewalld-mssclamp/mssclamp/migrate"
 )
 
@@ -235,11 +234,11 @@ type daemonRules struct{ d *daemon }
 
 var _ migrate.Rules = daemonRules{}
 
-func migrateTarget(t migrate.Target, permanent bool) target {
-	return target{policy: t.Policy, name: t.Name, permanent: permanent}
+func migrateTarget(t firewalld.Scope, permanent bool) target {
+	return target{t, permanent}
 }
 
-func (r daemonRules) AddRule(ctx context.Context, t migrate.Target, permanent bool, rule string) error {
+func (r daemonRules) AddRule(ctx context.Context, t firewalld.Scope, permanent bool, rule string) error {
 	ra, err := parseRule(rule)
 	if err != nil {
 		return err
@@ -247,7 +246,7 @@ func (r daemonRules) AddRule(ctx context.Context, t migrate.Target, permanent bo
 	return r.d.add(ctx, migrateTarget(t, permanent), ra, 0)
 }
 
-func (r daemonRules) QueryRule(ctx context.Context, t migrate.Target, permanent bool, rule string) (bool, error) {
+func (r daemonRules) QueryRule(ctx context.Context, t firewalld.Scope, permanent bool, rule string) (bool, error) {
 	ra, err := parseRule(rule)
 	if err != nil {
 		return false, err
@@ -255,7 +254,7 @@ func (r daemonRules) QueryRule(ctx context.Context, t migrate.Target, permanent 
 	return r.d.query(ctx, migrateTarget(t, permanent), ra)
 }
 
-func (r daemonRules) RemoveRule(ctx context.Context, t migrate.Target, permanent bool, rule string) error {
+func (r daemonRules) RemoveRule(ctx context.Context, t firewalld.Scope, permanent bool, rule string) error {
 	ra, err := parseRule(rule)
 	if err != nil {
 		return err

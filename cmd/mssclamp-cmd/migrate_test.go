@@ -1,8 +1,6 @@
 package main
 
 import (
-	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
-
 	"bytes"
 	"errors"
 	"fmt"
@@ -15,6 +13,7 @@ import (
 	godbus "github.com/godbus/dbus/v5"
 
 	mdbus "github.com/firewalld-mssclamp/mssclamp/dbus"
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
 	"github.com/firewalld-mssclamp/mssclamp/internal/systest"
 	"github.com/firewalld-mssclamp/mssclamp/migrate"
 	"github.com/firewalld-mssclamp/mssclamp/mss"

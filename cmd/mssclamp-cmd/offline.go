@@ -1,8 +1,6 @@
 package main
 
 import (
-	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
-
 	"context"
 	"errors"
 	"io/fs"
@@ -12,6 +10,7 @@ import (
 
 	"github.com/firewalld-mssclamp/mssclamp/backend"
 	"github.com/firewalld-mssclamp/mssclamp/engine"
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
 	"github.com/firewalld-mssclamp/mssclamp/migrate"
 	"github.com/firewalld-mssclamp/mssclamp/richrule"
 	"github.com/firewalld-mssclamp/mssclamp/store"
@@ -77,24 +76,24 @@ func (h *offlineHost) defaultZone(context.Context) (string, error) { return h.de
 // firewall-offline-cmd's lookups do, with the name of the function that
 // failed in the text, which is what firewall-offline-cmd prints.
 func (h *offlineHost) open(t target) error {
-	if t.policy {
-		if store.ValidPolicyName(t.name) != nil {
-			return firewalld.Errorf(firewalld.InvalidPolicy, "get_policy_object(): %s", t.name)
+	if t.Policy {
+		if store.ValidPolicyName(t.Name) != nil {
+			return firewalld.Errorf(firewalld.InvalidPolicy, "get_policy_object(): %s", t.Name)
 		}
-		p, err := h.st.LoadPolicy(t.name)
+		p, err := h.st.LoadPolicy(t.Name)
 		switch {
 		case err == nil:
-		case errors.Is(err, fs.ErrNotExist) && h.firewalldHas("policies", t.name):
-			p = &store.Policy{Name: t.name, Priority: store.DefaultPriority}
+		case errors.Is(err, fs.ErrNotExist) && h.firewalldHas("policies", t.Name):
+			p = &store.Policy{Name: t.Name, Priority: store.DefaultPriority}
 		case errors.Is(err, fs.ErrNotExist):
-			return firewalld.Errorf(firewalld.InvalidPolicy, "get_policy_object(): %s", t.name)
+			return firewalld.Errorf(firewalld.InvalidPolicy, "get_policy_object(): %s", t.Name)
 		default:
 			return firewalld.Errorf(firewalld.CommandFailed, "%v", err)
 		}
 		h.policy = p
 		return nil
 	}
-	name := t.name
+	name := t.Name
 	if name == "" {
 		name = h.defaultName
 	}

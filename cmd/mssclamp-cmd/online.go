@@ -1,8 +1,6 @@
 package main
 
 import (
-	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
-
 	"context"
 	"errors"
 	"time"
@@ -10,6 +8,7 @@ import (
 	godbus "github.com/godbus/dbus/v5"
 
 	mdbus "github.com/firewalld-mssclamp/mssclamp/dbus"
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
 )
 
 // onlineHost sends each rule to the daemon that holds it: tcp-mss-clamp
@@ -21,17 +20,13 @@ type onlineHost struct {
 	fw   *mdbus.Firewalld
 }
 
-func fwTarget(t target) mdbus.Target {
-	return mdbus.Target{Policy: t.policy, Name: t.name, Permanent: t.permanent}
-}
-
 // fwRuleText is the rule as firewalld gets it. A zone rule goes as typed,
 // so that firewalld's messages echo what the administrator wrote, as
 // firewall-cmd's do. The firewalld client compares policy rules as text, so
 // a policy rule goes in canonical form (firewall-cmd, which edits a policy's
 // rules itself, compares canonical forms too).
 func fwRuleText(t target, r ruleArg) string {
-	if t.policy {
+	if t.Policy {
 		return r.rule.String()
 	}
 	return r.typed
@@ -41,27 +36,27 @@ func (h *onlineHost) add(ctx context.Context, t target, r ruleArg, timeout int32
 	if r.ours() {
 		return h.ours.add(ctx, t, r, timeout)
 	}
-	if t.policy {
+	if t.Policy {
 		// firewalld has no timeouts for policy rules, and firewall-cmd
 		// drops one without a word; so do we. (mssclampd has them, for
 		// its own policy rules.)
 		timeout = 0
 	}
-	return firewalldError(h.fw.AddRichRule(ctx, fwTarget(t), fwRuleText(t, r), time.Duration(timeout)*time.Second), &r)
+	return firewalldError(h.fw.AddRichRule(ctx, t.Scope, t.permanent, fwRuleText(t, r), time.Duration(timeout)*time.Second), &r)
 }
 
 func (h *onlineHost) remove(ctx context.Context, t target, r ruleArg) error {
 	if r.ours() {
 		return h.ours.remove(ctx, t, r)
 	}
-	return firewalldError(h.fw.RemoveRichRule(ctx, fwTarget(t), fwRuleText(t, r)), &r)
+	return firewalldError(h.fw.RemoveRichRule(ctx, t.Scope, t.permanent, fwRuleText(t, r)), &r)
 }
 
 func (h *onlineHost) query(ctx context.Context, t target, r ruleArg) (bool, error) {
 	if r.ours() {
 		return h.ours.query(ctx, t, r)
 	}
-	found, err := h.fw.QueryRichRule(ctx, fwTarget(t), fwRuleText(t, r))
+	found, err := h.fw.QueryRichRule(ctx, t.Scope, t.permanent, fwRuleText(t, r))
 	return found, firewalldError(err, &r)
 }
 
@@ -69,7 +64,7 @@ func (h *onlineHost) query(ctx context.Context, t target, r ruleArg) (bool, erro
 // no order at all), then mssclampd's in the order they were added.
 func (h *onlineHost) list(ctx context.Context, t target, counters bool) ([]listed, error) {
 	var out []listed
-	rules, err := h.fw.RichRules(ctx, fwTarget(t))
+	rules, err := h.fw.RichRules(ctx, t.Scope, t.permanent)
 	switch {
 	case errors.Is(err, mdbus.ErrNotRunning):
 	case err != nil:

@@ -1,10 +1,10 @@
 package main
 
 import (
-	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
-
 	"fmt"
 	"io"
+
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
 )
 
 // printer writes as firewall-cmd's FirewallCommand does: messages to

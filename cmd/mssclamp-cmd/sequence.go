@@ -1,20 +1,19 @@
 package main
 
 import (
-	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
-
 	"context"
 	"fmt"
 	"slices"
 
 	"github.com/firewalld-mssclamp/mssclamp/backend"
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
 	"github.com/firewalld-mssclamp/mssclamp/richrule"
 )
 
-// target is the zone or policy a call is about.
+// target is the zone or policy a call is about (an empty zone name is the
+// default zone), at runtime or permanently.
 type target struct {
-	policy    bool
-	name      string // for a zone, "" means the default zone
+	firewalld.Scope
 	permanent bool
 }
 

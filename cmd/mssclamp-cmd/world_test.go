@@ -13,6 +13,7 @@ import (
 	"github.com/firewalld-mssclamp/mssclamp/backend"
 	mdbus "github.com/firewalld-mssclamp/mssclamp/dbus"
 	"github.com/firewalld-mssclamp/mssclamp/engine"
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
 	"github.com/firewalld-mssclamp/mssclamp/internal/systest"
 	"github.com/firewalld-mssclamp/mssclamp/richrule"
 	"github.com/firewalld-mssclamp/mssclamp/store"
@@ -37,7 +38,7 @@ func seedStore(t testing.TB, dir string) {
 		t.Fatal(err)
 	}
 	if err := st.SavePolicy(&store.Policy{Name: "fwd", Priority: store.DefaultPriority,
-		Ingress: []string{store.ZoneANY}, Egress: []string{store.ZoneANY}}); err != nil {
+		Ingress: []string{firewalld.ZoneAny}, Egress: []string{firewalld.ZoneAny}}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -73,7 +74,7 @@ func (k *fakeKernel) Counters(context.Context) (map[string]backend.Counter, erro
 	return out, nil
 }
 
-func (k *fakeKernel) setCounter(s backend.Scope, rule string, c backend.Counter) {
+func (k *fakeKernel) setCounter(s firewalld.Scope, rule string, c backend.Counter) {
 	r, err := richrule.Parse(rule)
 	if err != nil {
 		panic(err)

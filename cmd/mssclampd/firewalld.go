@@ -10,6 +10,7 @@ import (
 	"github.com/firewalld-mssclamp/mssclamp/backend"
 	mdbus "github.com/firewalld-mssclamp/mssclamp/dbus"
 	"github.com/firewalld-mssclamp/mssclamp/engine"
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
 )
 
 // firewalldEnv is the engine's view of a running firewalld: its zones,
@@ -18,13 +19,12 @@ type firewalldEnv struct{ fw *mdbus.Firewalld }
 
 func (firewalldEnv) Name() string { return "firewalld" }
 
-func (e firewalldEnv) Topology(ctx context.Context) (*backend.Input, error) {
+func (e firewalldEnv) Topology(ctx context.Context) (*firewalld.Topology, error) {
 	st, err := e.fw.Snapshot(ctx)
 	if err != nil {
 		return nil, err
 	}
-	in := st.Input()
-	return &in, nil
+	return &st.Topology, nil
 }
 
 // PermanentNames lets permanent rules go to zones and policies firewalld
