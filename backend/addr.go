@@ -6,6 +6,8 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
 )
 
 // parsePrefix reads an address as firewalld accepts it in sources and rich
@@ -64,8 +66,8 @@ func parseRange(s string) (Range, error) {
 
 // parseMAC normalises a MAC address to firewalld's upper-case form.
 func parseMAC(s string) (string, bool) {
-	hw, err := net.ParseMAC(s)
-	if err != nil || len(hw) != 6 {
+	hw, err := firewalld.ParseMAC(s)
+	if err != nil {
 		return "", false
 	}
 	return strings.ToUpper(hw.String()), true
@@ -85,7 +87,7 @@ func parseBinding(s string) (binding, error) {
 		}
 		return binding{ipset: name}, nil
 	}
-	if mac, ok := parseMAC(s); ok && strings.Count(s, ":") == 5 {
+	if mac, ok := parseMAC(s); ok {
 		return binding{mac: mac}, nil
 	}
 	p, err := parsePrefix(s)

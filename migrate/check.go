@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
 	"github.com/firewalld-mssclamp/mssclamp/richrule"
 )
 
@@ -89,7 +90,7 @@ func addrs(opt string, list []string, inverted bool, ipv string, why []string) (
 }
 
 func atoiStrict(s string) (int, bool) {
-	if !isDigits(s) || len(s) > 6 {
+	if !firewalld.IsDigits(s) || len(s) > 6 {
 		return 0, false
 	}
 	n := 0

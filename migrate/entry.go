@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
 )
 
 // Kind says what firewalld's direct interface holds an entry as.
@@ -40,12 +42,12 @@ type Entry struct {
 func (e Entry) String() string {
 	head := e.IPV
 	if e.Kind == DirectRule {
-		head += " " + quoteArg(e.Table) + " " + quoteArg(e.Chain) + " " + strconv.Itoa(e.Priority)
+		head += " " + firewalld.Quote(e.Table) + " " + firewalld.Quote(e.Chain) + " " + strconv.Itoa(e.Priority)
 	}
 	if len(e.Args) == 0 {
 		return head
 	}
-	return head + " " + joinArgs(e.Args)
+	return head + " " + firewalld.Join(e.Args)
 }
 
 // Where names the places the entry is in: "runtime", "permanent" or

@@ -6,6 +6,8 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
 )
 
 // tcpFlag bits as iptables' tcp match names them (linux/netfilter/xt_tcpudp.h).
@@ -195,7 +197,7 @@ func parseIptables(e Entry) (*clamp, []string) {
 			c.pmtu = false
 		case "-w", "--wait", "-W", "--wait-interval":
 			// firewalld passes its own -w; a value may follow.
-			if i+1 < len(args) && isDigits(args[i+1]) {
+			if i+1 < len(args) && firewalld.IsDigits(args[i+1]) {
 				i++
 			}
 		default:
@@ -276,18 +278,6 @@ func flagList(bits uint8) string {
 	return strings.Join(s, ",")
 }
 
-func isDigits(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
-}
-
 // parseAddr reads an iptables address for family ipv: an address, a
 // network with a prefix length or (IPv4) a dotted mask. iptables stores the
 // network with the host bits cleared; so does the result, and a single
@@ -307,7 +297,7 @@ func parseAddr(s, ipv string) (string, error) {
 	}
 	bits := full
 	if hasLen {
-		if n, err := strconv.Atoi(lenPart); err == nil && isDigits(lenPart) {
+		if n, err := strconv.Atoi(lenPart); err == nil && firewalld.IsDigits(lenPart) {
 			bits = n
 		} else if m, err := netip.ParseAddr(lenPart); err == nil && m.Is4() && ipv == "ipv4" {
 			bits = maskBits(m)

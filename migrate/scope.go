@@ -67,7 +67,7 @@ func (v *View) sourcesFor(z *firewalld.Zone, ipv string, egress bool, addrs []st
 			if (fam == "" || fam == ipv) && !(mac && egress) {
 				out = append(out, s)
 			}
-		case isMAC(s):
+		case firewalld.CheckMAC(s):
 			if !egress {
 				out = append(out, s)
 			}
@@ -101,10 +101,6 @@ func (v *View) ipsetFamily(name string) (family string, mac bool) {
 		}
 	}
 	return "", false
-}
-
-func isMAC(s string) bool {
-	return len(s) == 17 && strings.Count(s, ":") == 5 && !strings.Contains(s, "::")
 }
 
 func parsePrefix(s string) (netip.Prefix, bool) {

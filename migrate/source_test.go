@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
 )
 
 // The expected values are what Python's shlex.split and shlex.quote give.
@@ -43,11 +45,11 @@ func TestQuoteArg(t *testing.T) {
 		"": "''", "abc": "abc", "a b": "'a b'", "it's": `'it'"'"'s'`, "!": "'!'",
 		"a_b@%+=:,./-": "a_b@%+=:,./-", "é": "'é'",
 	} {
-		if got := quoteArg(in); got != want {
-			t.Errorf("quoteArg(%q) = %s, want %s", in, got, want)
+		if got := firewalld.Quote(in); got != want {
+			t.Errorf("firewalld.Quote(%q) = %s, want %s", in, got, want)
 		}
-		if back, err := splitArgs(quoteArg(in)); err != nil || len(back) != 1 || back[0] != in {
-			t.Errorf("quoteArg(%q) does not split back: %q, %v", in, back, err)
+		if back, err := splitArgs(firewalld.Quote(in)); err != nil || len(back) != 1 || back[0] != in {
+			t.Errorf("firewalld.Quote(%q) does not split back: %q, %v", in, back, err)
 		}
 	}
 }

@@ -137,7 +137,7 @@ func checkSource(r *Rule, m *meta) *firewalld.Error {
 		if s.IPSet != "" {
 			return fail(m, firewalld.InvalidRule, "mac and ipset", false, "source", "", "", slotSrcIPSet, slotSource)
 		}
-		if !checkMAC(s.MAC) {
+		if !firewalld.CheckMAC(s.MAC) {
 			return fail(m, firewalld.InvalidMAC, s.MAC, true, "source mac", quote(s.MAC), "XX:XX:XX:XX:XX:XX", slotSrcMAC)
 		}
 	case s.IPSet != "":
@@ -285,7 +285,7 @@ func parseMSS(s string) (MSS, bool) {
 	if s == "" || s == "pmtu" {
 		return PMTU, true
 	}
-	if !isDigits(s) {
+	if !firewalld.IsDigits(s) {
 		return 0, false
 	}
 	s = strings.TrimLeft(s, "0")
@@ -310,13 +310,13 @@ func checkLog(r *Rule, m *meta) *firewalld.Error {
 		}
 		return checkLimit(l.Limit, m, slotLog)
 	case *NFLog:
-		if l.Group != "" && !checkUINT16(l.Group) {
+		if l.Group != "" && !firewalld.CheckUINT16(l.Group) {
 			return fail(m, firewalld.InvalidNFLogGroup, "nflog 'group' must be an integer between 0 and 65535.", false, "nflog group", "", "", slotLogLevel, slotLog)
 		}
 		if err := checkPrefix("nflog", l.Prefix, m); err != nil {
 			return err
 		}
-		if l.QueueSize != "" && !checkUINT16(l.QueueSize) {
+		if l.QueueSize != "" && !firewalld.CheckUINT16(l.QueueSize) {
 			return fail(m, firewalld.InvalidNFLogQueue, "nflog 'queue-size' must be an integer between 0 and 65535.", false, "nflog queue-size", "", "", slotLogQueue, slotLog)
 		}
 		return checkLimit(l.Limit, m, slotLog)
@@ -367,9 +367,9 @@ func checkMark(a *Mark, m *meta) *firewalld.Error {
 	ok := true
 	if strings.Contains(a.Set, "/") {
 		v, mask, _ := strings.Cut(a.Set, "/")
-		ok = !strings.Contains(mask, "/") && checkUINT32(v) && checkUINT32(mask)
+		ok = !strings.Contains(mask, "/") && firewalld.CheckUINT32(v) && firewalld.CheckUINT32(mask)
 	} else {
-		ok = checkUINT32(a.Set)
+		ok = firewalld.CheckUINT32(a.Set)
 	}
 	if !ok {
 		return fail(m, firewalld.InvalidMark, a.Set, true, "mark set", quote(a.Set), "VALUE[/MASK], each 0..4294967295", slotActionAttr)
@@ -407,7 +407,7 @@ func parseLimit(value, burst string, hasBurst bool) (Limit, *limitError) {
 	if !ok || strings.Contains(unit, "/") {
 		return Limit{}, bad
 	}
-	n, ok := pyInt10(rate)
+	n, ok := firewalld.PyInt(rate)
 	if !ok || n < 1 || len(unit) != 1 || !strings.Contains("smhd", unit) {
 		return Limit{}, bad
 	}
@@ -419,7 +419,7 @@ func parseLimit(value, burst string, hasBurst bool) (Limit, *limitError) {
 	}
 	l := Limit{Rate: uint32(n), Unit: unit[0]}
 	if hasBurst {
-		b, ok := pyInt10(burst)
+		b, ok := firewalld.PyInt(burst)
 		if !ok || b < 0 || b > maxBurst {
 			return Limit{}, &limitError{msg: burst, reason: "a burst 0..10000000", burst: true}
 		}

@@ -1,6 +1,7 @@
 package richrule
 
 import (
+	"errors"
 	"strings"
 	"unicode/utf8"
 
@@ -105,82 +106,20 @@ func (in *input) column(off int) int {
 	return col + 1
 }
 
-func isShellSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
-
-// words splits like shlex.split(text). A word that is one unquoted run of
-// the text is a substring of it; others are built. errOff locates an
-// unterminated quote or a trailing backslash.
+// words splits like shlex.split(text); an unterminated quote or a trailing
+// backslash is located in the rule text.
 func (in *input) words(dst []token) ([]token, *firewalld.Error) {
-	s := in.text
-	var buf []byte
-	i := 0
-	for {
-		for i < len(s) && isShellSpace(s[i]) {
-			i++
-		}
-		if i >= len(s) {
-			return dst, nil
-		}
-		start := i
-		// Fast path: a plain word.
-		for i < len(s) && !isShellSpace(s[i]) && s[i] != '"' && s[i] != '\'' && s[i] != '\\' {
-			i++
-		}
-		if i >= len(s) || isShellSpace(s[i]) {
-			dst = append(dst, token{name: s[start:i], off: start})
-			continue
-		}
-		buf = append(buf[:0], s[start:i]...)
-		for i < len(s) && !isShellSpace(s[i]) {
-			switch c := s[i]; c {
-			case '\\':
-				if i+1 >= len(s) {
-					return nil, in.lexError("No escaped character", i, "escape", "a character after the backslash")
-				}
-				// The escaped character may be multi-byte: copy it whole.
-				_, n := utf8.DecodeRuneInString(s[i+1:])
-				buf = append(buf, s[i+1:i+1+n]...)
-				i += 1 + n
-			case '\'':
-				j := strings.IndexByte(s[i+1:], '\'')
-				if j < 0 {
-					return nil, in.lexError("No closing quotation", i, "quoted text", "a closing '")
-				}
-				buf = append(buf, s[i+1:i+1+j]...)
-				i += j + 2
-			case '"':
-				q := i
-				i++
-				for {
-					if i >= len(s) {
-						return nil, in.lexError("No closing quotation", q, "quoted text", `a closing "`)
-					}
-					c := s[i]
-					if c == '"' {
-						i++
-						break
-					}
-					if c == '\\' {
-						if i+1 >= len(s) {
-							return nil, in.lexError("No escaped character", i, "escape", "a character after the backslash")
-						}
-						// Inside double quotes a backslash escapes only " and \.
-						if n := s[i+1]; n == '"' || n == '\\' {
-							buf = append(buf, n)
-							i += 2
-							continue
-						}
-					}
-					buf = append(buf, c)
-					i++
-				}
-			default:
-				buf = append(buf, c)
-				i++
-			}
-		}
-		dst = append(dst, token{name: string(buf), off: start})
+	err := firewalld.Split(in.text, func(w string, off int) { dst = append(dst, token{name: w, off: off}) })
+	var se *firewalld.ShlexError
+	switch {
+	case err == nil:
+		return dst, nil
+	case !errors.As(err, &se):
+		return nil, &firewalld.Error{Code: firewalld.InvalidRule, Msg: err.Error()}
+	case se.Quote != 0:
+		return nil, in.lexError(se.Msg, se.Off, "quoted text", "a closing "+string(se.Quote))
 	}
+	return nil, in.lexError(se.Msg, se.Off, "escape", "a character after the backslash")
 }
 
 func (in *input) lexError(msg string, off int, construct, expected string) *firewalld.Error {

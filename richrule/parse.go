@@ -323,7 +323,7 @@ func (p *parser) stepRule(t *token) *firewalld.Error {
 			}
 			p.r.Family = Family(t.value)
 		case "priority":
-			v, ok := pyInt10(t.value)
+			v, ok := firewalld.PyInt(t.value)
 			if !ok {
 				e := p.errAt(t, firewalld.InvalidPriority, "invalid 'priority' attribute value '"+t.value+"'.")
 				return e

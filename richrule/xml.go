@@ -204,7 +204,7 @@ func (x *xmlReader) read(start xml.StartElement) error {
 	r := x.r
 	r.Family = Family(a["family"])
 	if p, ok := a["priority"]; ok {
-		v, ok := pyInt10(p)
+		v, ok := firewalld.PyInt(p)
 		if !ok {
 			return x.errf(firewalld.InvalidPriority, "<rule>", "invalid 'priority' attribute value '"+p+"'.")
 		}

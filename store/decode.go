@@ -25,7 +25,7 @@ func readZone(path string) (*Zone, []*FileError) {
 	if fes != nil {
 		return nil, fes
 	}
-	if err := ValidName(name); err != nil {
+	if err := firewalld.ValidZoneName(name); err != nil {
 		return nil, []*FileError{{Path: path, Err: fmt.Errorf("zone name: %w", err)}}
 	}
 	return decodeZone(path, name, data)
@@ -36,7 +36,7 @@ func readPolicy(path string) (*Policy, []*FileError) {
 	if fes != nil {
 		return nil, fes
 	}
-	if err := ValidPolicyName(name); err != nil {
+	if err := firewalld.ValidPolicyName(name); err != nil {
 		return nil, []*FileError{{Path: path, Err: fmt.Errorf("policy name: %w", err)}}
 	}
 	return decodePolicy(path, name, data)
@@ -89,7 +89,7 @@ func (r *reader) zoneInterface(el xml.StartElement, at position, z *Zone) {
 	if !ok {
 		return
 	}
-	if err := checkInterface(name); err != nil {
+	if err := firewalld.CheckInterface(name); err != nil {
 		r.errorAt(at, err)
 		return
 	}
@@ -128,11 +128,11 @@ func (r *reader) zoneSource(el xml.StartElement, at position, z *Zone) {
 		r.errorAt(at, &firewalld.Error{Code: firewalld.InvalidAddr, Msg: "Invalid source: exactly one of address, mac and ipset"})
 		return
 	}
-	if _, isMAC := m["mac"]; isMAC && !checkMAC(src) {
+	if _, isMAC := m["mac"]; isMAC && !firewalld.CheckMAC(src) {
 		r.errorAt(at, &firewalld.Error{Code: firewalld.InvalidMAC, Msg: src})
 		return
 	}
-	if err := checkSource(src); err != nil {
+	if err := firewalld.CheckSource(src); err != nil {
 		r.errorAt(at, err)
 		return
 	}
@@ -158,7 +158,7 @@ func decodePolicy(path, name string, data []byte) (*Policy, []*FileError) {
 		prio, err := strconv.Atoi(strings.TrimSpace(v))
 		if err != nil {
 			r.errorAt(r.at, &firewalld.Error{Code: firewalld.InvalidPriority, Msg: fmt.Sprintf("'%s' is not an integer", v)})
-		} else if err := checkPriority(prio); err != nil {
+		} else if err := firewalld.CheckPriority(prio); err != nil {
 			r.errorAt(r.at, err)
 		}
 		p.Priority = prio

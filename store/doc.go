@@ -9,7 +9,8 @@
 //	DIR/policies/NAME.xml    one policy: <policy>
 //
 // The name comes from the file name, as in firewalld, and must pass
-// ValidName (zones) or ValidPolicyName (policies). Only NAME.xml files are
+// firewalld.ValidZoneName (zones) or firewalld.ValidPolicyName (policies).
+// Only NAME.xml files are
 // configuration: NAME.xml.old (the previous version, kept by every save and
 // remove as firewalld keeps it), our temporary files (".NAME.xml.tmp*") and
 // directories are not read.

@@ -184,7 +184,7 @@ func (s *Store) files(sub string, errs *[]*FileError) []string {
 // fs.ErrNotExist; otherwise the error is a *FileError, or an errors.Join
 // of several when the file has several problems.
 func (s *Store) LoadZone(name string) (*Zone, error) {
-	if err := ValidName(name); err != nil {
+	if err := firewalld.ValidZoneName(name); err != nil {
 		return nil, fmt.Errorf("loading zone %q: %w", name, err)
 	}
 	z, fes := readZone(s.zonePath(name))
@@ -196,7 +196,7 @@ func (s *Store) LoadZone(name string) (*Zone, error) {
 
 // LoadPolicy reads one policy file; errors as for LoadZone.
 func (s *Store) LoadPolicy(name string) (*Policy, error) {
-	if err := ValidPolicyName(name); err != nil {
+	if err := firewalld.ValidPolicyName(name); err != nil {
 		return nil, fmt.Errorf("loading policy %q: %w", name, err)
 	}
 	p, fes := readPolicy(s.policyPath(name))
@@ -246,7 +246,7 @@ func (s *Store) SavePolicy(p *Policy) error {
 // RemoveZone removes a zone's file, keeping it as NAME.xml.old as firewalld
 // does. A missing file is an error wrapping fs.ErrNotExist.
 func (s *Store) RemoveZone(name string) error {
-	if err := ValidName(name); err != nil {
+	if err := firewalld.ValidZoneName(name); err != nil {
 		return fmt.Errorf("removing zone %q: %w", name, err)
 	}
 	if err := retireFile(s.zonePath(name)); err != nil {
@@ -257,7 +257,7 @@ func (s *Store) RemoveZone(name string) error {
 
 // RemovePolicy removes a policy's file, keeping it as NAME.xml.old.
 func (s *Store) RemovePolicy(name string) error {
-	if err := ValidPolicyName(name); err != nil {
+	if err := firewalld.ValidPolicyName(name); err != nil {
 		return fmt.Errorf("removing policy %q: %w", name, err)
 	}
 	if err := retireFile(s.policyPath(name)); err != nil {

@@ -174,7 +174,7 @@ func (t *tokens) Token() (xml.Token, error) {
 
 // checkText refuses what cannot be written into the file and read back.
 func checkText(what, s string) error {
-	if !isXMLText(s) {
+	if !firewalld.IsXMLText(s) {
 		return fmt.Errorf("%s %q has characters an XML file cannot hold", what, s)
 	}
 	return nil
@@ -183,7 +183,7 @@ func checkText(what, s string) error {
 // encodeZone checks z and writes its file in firewalld's order: short,
 // description, rules, interfaces, sources (zone_writer).
 func encodeZone(z *Zone) ([]byte, error) {
-	if err := ValidName(z.Name); err != nil {
+	if err := firewalld.ValidZoneName(z.Name); err != nil {
 		return nil, err
 	}
 	if err := checkText("short", z.Short); err != nil {
@@ -202,7 +202,7 @@ func encodeZone(z *Zone) ([]byte, error) {
 	}
 	seen := map[string]bool{}
 	for _, i := range z.Interfaces {
-		if err := checkInterface(i); err != nil {
+		if err := firewalld.CheckInterface(i); err != nil {
 			return nil, err
 		}
 		if seen[i] {
@@ -213,7 +213,7 @@ func encodeZone(z *Zone) ([]byte, error) {
 	}
 	clear(seen)
 	for _, s := range z.Sources {
-		if err := checkSource(s); err != nil {
+		if err := firewalld.CheckSource(s); err != nil {
 			return nil, err
 		}
 		if seen[s] {
@@ -235,10 +235,10 @@ func encodeZone(z *Zone) ([]byte, error) {
 // description, rules, ingress zones, egress zones (policy_writer). The
 // target is always firewalld's default, CONTINUE.
 func encodePolicy(p *Policy) ([]byte, error) {
-	if err := ValidPolicyName(p.Name); err != nil {
+	if err := firewalld.ValidPolicyName(p.Name); err != nil {
 		return nil, err
 	}
-	if err := checkPriority(p.Priority); err != nil {
+	if err := firewalld.CheckPriority(p.Priority); err != nil {
 		return nil, err
 	}
 	if err := checkText("short", p.Short); err != nil {

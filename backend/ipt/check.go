@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/firewalld-mssclamp/mssclamp/backend"
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
 	"github.com/firewalld-mssclamp/mssclamp/richrule"
 )
 
@@ -29,15 +30,11 @@ func checkIface(name string, wildcard bool) error {
 
 // checkMAC returns a MAC address in the lower case iptables-save prints.
 func checkMAC(mac string) (string, error) {
-	parts := strings.Split(mac, ":")
-	ok := len(parts) == 6
-	for _, p := range parts {
-		ok = ok && len(p) == 2 && strings.Trim(strings.ToLower(p), "0123456789abcdef") == ""
-	}
-	if !ok {
+	hw, err := firewalld.ParseMAC(mac)
+	if err != nil {
 		return "", fmt.Errorf("MAC address %q is not six colon-separated hex bytes", mac)
 	}
-	return strings.ToLower(mac), nil
+	return hw.String(), nil
 }
 
 // checkSetName accepts an ipset name iptables can print back unquoted.

@@ -2,7 +2,6 @@ package ipt
 
 import (
 	"bytes"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
@@ -11,6 +10,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/firewalld-mssclamp/mssclamp/backend"
+	"github.com/firewalld-mssclamp/mssclamp/internal/nfnl"
 )
 
 // The nf_tables variant of the tools keeps its tables in nftables, whose
@@ -51,38 +51,14 @@ func (r runner) dialNF() (*nfConn, error) {
 
 func (n *nfConn) close() { n.c.Close() }
 
-// nfRequest is an nf_tables request of type typ about protocol family fam.
-func nfRequest(typ int, flags netlink.HeaderFlags, fam uint8, attrs []byte) netlink.Message {
-	// struct nfgenmsg: family, version, resource id (big endian).
-	data := append([]byte{fam, unix.NFNETLINK_V0, 0, 0}, attrs...)
-	return netlink.Message{
-		Header: netlink.Header{Type: netlink.HeaderType(unix.NFNL_SUBSYS_NFTABLES<<8 | typ), Flags: netlink.Request | flags},
-		Data:   data,
-	}
-}
-
-// attributes decodes the attributes of an nf_tables message, after its
-// nfgenmsg.
-func attributes(m netlink.Message) (*netlink.AttributeDecoder, error) {
-	if len(m.Data) < 4 {
-		return nil, errors.New("short nf_tables message")
-	}
-	ad, err := netlink.NewAttributeDecoder(m.Data[4:])
-	if err != nil {
-		return nil, err
-	}
-	ad.ByteOrder = binary.BigEndian
-	return ad, nil
-}
-
 // generation is the nftables ruleset generation.
 func (n *nfConn) generation() (uint32, error) {
-	replies, err := n.c.Execute(nfRequest(unix.NFT_MSG_GETGEN, 0, unix.AF_UNSPEC, nil))
+	replies, err := n.c.Execute(nfnl.Request(unix.NFT_MSG_GETGEN, 0, unix.AF_UNSPEC, nil))
 	if err != nil {
 		return 0, fmt.Errorf("reading the nftables ruleset generation: %w", err)
 	}
 	for _, m := range replies {
-		ad, err := attributes(m)
+		ad, err := nfnl.Attributes(m)
 		if err != nil {
 			return 0, fmt.Errorf("reading the nftables ruleset generation: %w", err)
 		}
@@ -115,7 +91,7 @@ func (n *nfConn) chainRules(f family, name string) ([]kRule, error) {
 	if f == ipv6 {
 		fam = unix.NFPROTO_IPV6
 	}
-	replies, err := n.c.Execute(nfRequest(unix.NFT_MSG_GETRULE, netlink.Dump, fam, attrs))
+	replies, err := n.c.Execute(nfnl.Request(unix.NFT_MSG_GETRULE, netlink.Dump, fam, attrs))
 	if err != nil {
 		return nil, fmt.Errorf("listing the rules of %s in %s: %w", name, families[f].name, err)
 	}
@@ -133,56 +109,36 @@ func (n *nfConn) chainRules(f family, name string) ([]kRule, error) {
 // decodeRule reads the counter and the comment match of a rule message.
 func decodeRule(m netlink.Message) (kRule, error) {
 	var r kRule
-	ad, err := attributes(m)
+	ad, err := nfnl.Attributes(m)
 	if err != nil {
 		return r, err
 	}
 	for ad.Next() {
-		if ad.Type() != unix.NFTA_RULE_EXPRESSIONS {
-			continue
+		if ad.Type() == unix.NFTA_RULE_EXPRESSIONS {
+			nfnl.Exprs(ad, func(name string, data []byte) { decodeExpr(name, data, &r) })
 		}
-		ad.Nested(func(list *netlink.AttributeDecoder) error {
-			for list.Next() {
-				if list.Type() == unix.NFTA_LIST_ELEM {
-					list.Nested(func(e *netlink.AttributeDecoder) error { return decodeExpr(e, &r) })
-				}
-			}
-			return nil
-		})
 	}
 	return r, ad.Err()
 }
 
 // decodeExpr reads a counter expression, or a compat comment match (whose
 // info is struct xt_comment_info: the text, NUL padded).
-func decodeExpr(e *netlink.AttributeDecoder, r *kRule) error {
-	name := ""
-	for e.Next() {
-		switch e.Type() {
-		case unix.NFTA_EXPR_NAME:
-			name = e.String()
-		case unix.NFTA_EXPR_DATA:
-			e.Nested(func(d *netlink.AttributeDecoder) error {
-				match := ""
-				for d.Next() {
-					switch {
-					case name == "counter" && d.Type() == unix.NFTA_COUNTER_PACKETS:
-						r.counter.Packets = d.Uint64()
-					case name == "counter" && d.Type() == unix.NFTA_COUNTER_BYTES:
-						r.counter.Bytes = d.Uint64()
-					case name == "match" && d.Type() == nftaMatchName:
-						match = d.String()
-					case name == "match" && d.Type() == nftaMatchInfo && match == "comment":
-						info := d.Bytes()
-						if i := bytes.IndexByte(info, 0); i >= 0 {
-							info = info[:i]
-						}
-						r.comment = string(info)
-					}
-				}
-				return nil
-			})
+func decodeExpr(name string, data []byte, r *kRule) {
+	match := ""
+	nfnl.ForAttrs(data, func(typ uint16, d *netlink.AttributeDecoder) {
+		switch {
+		case name == "counter" && typ == unix.NFTA_COUNTER_PACKETS:
+			r.counter.Packets = d.Uint64()
+		case name == "counter" && typ == unix.NFTA_COUNTER_BYTES:
+			r.counter.Bytes = d.Uint64()
+		case name == "match" && typ == nftaMatchName:
+			match = d.String()
+		case name == "match" && typ == nftaMatchInfo && match == "comment":
+			info := d.Bytes()
+			if i := bytes.IndexByte(info, 0); i >= 0 {
+				info = info[:i]
+			}
+			r.comment = string(info)
 		}
-	}
-	return nil
+	})
 }

@@ -7,9 +7,11 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/firewalld-mssclamp/mssclamp/backend"
 	"github.com/google/nftables"
 	"github.com/google/nftables/expr"
+
+	"github.com/firewalld-mssclamp/mssclamp/backend"
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
 )
 
 // elem is one element of a set or map: its text as nft lists it and the
@@ -97,7 +99,7 @@ func (s *setPlan) element(r backend.Range, iface, mac string, v *expr.Verdict, w
 		}
 		key = ifnameKey(iface)
 	case keyMAC:
-		hw, err := parseMAC(mac)
+		hw, err := firewalld.ParseMAC(mac)
 		if err != nil {
 			return el, fmt.Errorf("%s: %w", s.owner, err)
 		}

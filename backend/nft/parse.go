@@ -1,32 +1,19 @@
 package nft
 
 import (
-	"encoding/binary"
-	"errors"
-
 	"github.com/google/nftables/expr"
 	"github.com/google/nftables/userdata"
 	"github.com/mdlayher/netlink"
 	"golang.org/x/sys/unix"
+
+	"github.com/firewalld-mssclamp/mssclamp/internal/nfnl"
 )
 
 // Parsers of nf_tables messages: the kernel's replies, and in tests the
 // messages of our own batches.
 
-func decoder(m netlink.Message) (*netlink.AttributeDecoder, error) {
-	if len(m.Data) < 4 {
-		return nil, errors.New("short nf_tables message")
-	}
-	ad, err := netlink.NewAttributeDecoder(m.Data[4:])
-	if err != nil {
-		return nil, err
-	}
-	ad.ByteOrder = binary.BigEndian
-	return ad, nil
-}
-
 func parseChain(m netlink.Message) (table string, c kChain, err error) {
-	ad, err := decoder(m)
+	ad, err := nfnl.Attributes(m)
 	if err != nil {
 		return "", c, err
 	}
@@ -58,7 +45,7 @@ func parseChain(m netlink.Message) (table string, c kChain, err error) {
 }
 
 func parseSet(m netlink.Message) (table string, s kSet, err error) {
-	ad, err := decoder(m)
+	ad, err := nfnl.Attributes(m)
 	if err != nil {
 		return "", s, err
 	}
@@ -80,7 +67,7 @@ func parseSet(m netlink.Message) (table string, s kSet, err error) {
 
 // parseElems parses a set element message: the set's name and its elements.
 func parseElems(m netlink.Message) (set string, out []kElem, err error) {
-	ad, err := decoder(m)
+	ad, err := nfnl.Attributes(m)
 	if err != nil {
 		return "", nil, err
 	}
@@ -147,7 +134,7 @@ func decodeVerdictData(d *netlink.AttributeDecoder) *expr.Verdict {
 }
 
 func parseRule(m netlink.Message, exprs bool) (table string, r kRule, err error) {
-	ad, err := decoder(m)
+	ad, err := nfnl.Attributes(m)
 	if err != nil {
 		return "", r, err
 	}
@@ -163,15 +150,7 @@ func parseRule(m netlink.Message, exprs bool) (table string, r kRule, err error)
 			r.comment, _ = userdata.GetString(ad.Bytes(), userdata.TypeComment)
 		case unix.NFTA_RULE_EXPRESSIONS:
 			if exprs {
-				ad.Nested(func(list *netlink.AttributeDecoder) error {
-					for list.Next() {
-						list.Nested(func(ed *netlink.AttributeDecoder) error {
-							r.exprs = append(r.exprs, decodeExpr(ed))
-							return nil
-						})
-					}
-					return nil
-				})
+				nfnl.Exprs(ad, func(name string, data []byte) { r.exprs = append(r.exprs, decodeExpr(name, data)) })
 			}
 		}
 	}
@@ -180,23 +159,13 @@ func parseRule(m netlink.Message, exprs bool) (table string, r kRule, err error)
 
 // decodeExpr decodes one expression: with the library's decoders for most,
 // and here for rt and byteorder, which the library cannot decode.
-func decodeExpr(ed *netlink.AttributeDecoder) expr.Any {
-	var name string
-	var data []byte
-	for ed.Next() {
-		switch ed.Type() {
-		case unix.NFTA_EXPR_NAME:
-			name = ed.String()
-		case unix.NFTA_EXPR_DATA:
-			data = ed.Bytes()
-		}
-	}
+func decodeExpr(name string, data []byte) expr.Any {
 	fam := byte(tableFamily)
 	var e expr.Any
 	switch name {
 	case "rt":
 		rt := &expr.Rt{}
-		forAttrs(data, func(typ uint16, ad *netlink.AttributeDecoder) {
+		nfnl.ForAttrs(data, func(typ uint16, ad *netlink.AttributeDecoder) {
 			switch typ {
 			case unix.NFTA_RT_KEY:
 				rt.Key = expr.RtKey(ad.Uint32())
@@ -207,7 +176,7 @@ func decodeExpr(ed *netlink.AttributeDecoder) expr.Any {
 		return rt
 	case "byteorder":
 		bo := &expr.Byteorder{}
-		forAttrs(data, func(typ uint16, ad *netlink.AttributeDecoder) {
+		nfnl.ForAttrs(data, func(typ uint16, ad *netlink.AttributeDecoder) {
 			switch typ {
 			case unix.NFTA_BYTEORDER_SREG:
 				bo.SourceRegister = ad.Uint32()
@@ -255,15 +224,4 @@ func decodeExpr(ed *netlink.AttributeDecoder) expr.Any {
 		return &unknownExpr{name: name}
 	}
 	return e
-}
-
-func forAttrs(data []byte, fn func(typ uint16, ad *netlink.AttributeDecoder)) {
-	ad, err := netlink.NewAttributeDecoder(data)
-	if err != nil {
-		return
-	}
-	ad.ByteOrder = binary.BigEndian
-	for ad.Next() {
-		fn(ad.Type(), ad)
-	}
 }

@@ -7,6 +7,8 @@ import (
 	"github.com/google/nftables/expr"
 	"github.com/mdlayher/netlink"
 	"golang.org/x/sys/unix"
+
+	"github.com/firewalld-mssclamp/mssclamp/internal/nfnl"
 )
 
 // Reads of what the kernel holds, parsed here rather than by nftables.Conn:
@@ -31,7 +33,7 @@ func getGen(t transport) (uint32, error) {
 		return 0, fmt.Errorf("reading the ruleset generation: %w", err)
 	}
 	for _, m := range replies {
-		ad, err := decoder(m)
+		ad, err := nfnl.Attributes(m)
 		if err != nil {
 			return 0, err
 		}

@@ -9,12 +9,14 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/firewalld-mssclamp/mssclamp/backend"
-	"github.com/firewalld-mssclamp/mssclamp/richrule"
 	"github.com/google/nftables/binaryutil"
 	"github.com/google/nftables/expr"
 	"github.com/google/nftables/userdata"
 	"golang.org/x/sys/unix"
+
+	"github.com/firewalld-mssclamp/mssclamp/backend"
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
+	"github.com/firewalld-mssclamp/mssclamp/richrule"
 )
 
 // stmts builds one kernel rule statement by statement: the text nft lists
@@ -179,7 +181,7 @@ func (b *stmts) ether() {
 }
 
 func (b *stmts) mac(mac string, invert bool) error {
-	hw, err := parseMAC(mac)
+	hw, err := firewalld.ParseMAC(mac)
 	if err != nil {
 		return err
 	}
@@ -189,14 +191,6 @@ func (b *stmts) mac(mac string, invert bool) error {
 		b.add(&expr.Cmp{Op: cmpOp(invert), Register: reg, Data: hw})
 	}
 	return nil
-}
-
-func parseMAC(s string) (net.HardwareAddr, error) {
-	hw, err := net.ParseMAC(s)
-	if err != nil || len(hw) != 6 {
-		return nil, fmt.Errorf("invalid MAC address %q", s)
-	}
-	return hw, nil
 }
 
 // load puts the whole field into the register.

@@ -77,7 +77,7 @@ func (h *offlineHost) defaultZone(context.Context) (string, error) { return h.de
 // failed in the text, which is what firewall-offline-cmd prints.
 func (h *offlineHost) open(t target) error {
 	if t.Policy {
-		if store.ValidPolicyName(t.Name) != nil {
+		if firewalld.ValidPolicyName(t.Name) != nil {
 			return firewalld.Errorf(firewalld.InvalidPolicy, "get_policy_object(): %s", t.Name)
 		}
 		p, err := h.st.LoadPolicy(t.Name)
@@ -97,7 +97,7 @@ func (h *offlineHost) open(t target) error {
 	if name == "" {
 		name = h.defaultName
 	}
-	if store.ValidName(name) != nil {
+	if firewalld.ValidZoneName(name) != nil {
 		return firewalld.Errorf(firewalld.InvalidZone, "get_zone(): %s", name)
 	}
 	z, err := h.st.LoadZone(name)

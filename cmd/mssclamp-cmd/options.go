@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/firewalld-mssclamp/mssclamp/cmd/mssclamp-cmd/internal/argparse"
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
 )
 
 // Mutually exclusive groups, as in firewall-cmd's parser: -v/-q; the
@@ -208,10 +209,10 @@ func parseTimeout(s string) (int32, bool) {
 		return 0, true
 	}
 	digits, unit := s, byte('s')
-	if len(s) > 1 && !isDigits(s) {
+	if len(s) > 1 && !firewalld.IsDigits(s) {
 		digits, unit = s[:len(s)-1], s[len(s)-1]|0x20
 	}
-	if !isDigits(digits) {
+	if !firewalld.IsDigits(digits) {
 		return 0, false
 	}
 	n, err := strconv.ParseInt(digits, 10, 32)
@@ -223,8 +224,4 @@ func parseTimeout(s string) (int32, bool) {
 		return 0, false
 	}
 	return int32(n * mult), true
-}
-
-func isDigits(s string) bool {
-	return s != "" && strings.Trim(s, "0123456789") == ""
 }

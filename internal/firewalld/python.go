@@ -1,4 +1,4 @@
-package richrule
+package firewalld
 
 import "strings"
 
@@ -14,16 +14,16 @@ const pyMaxStrDigits = 4300
 // bigger number never matters.
 const pySaturate = 1 << 62
 
-// pyStrip removes the ASCII whitespace str.strip() removes. Control
+// PyStrip removes the ASCII whitespace str.strip() removes. Control
 // characters never reach it (the tokenizer deletes them), so only the space
 // is left in practice.
-func pyStrip(s string) string { return strings.Trim(s, " \t\n\v\f\r\x1c\x1d\x1e\x1f") }
+func PyStrip(s string) string { return strings.Trim(s, " \t\n\v\f\r\x1c\x1d\x1e\x1f") }
 
-// pyInt10 is int(s): optional whitespace and sign, decimal digits with single
+// PyInt is int(s): optional whitespace and sign, decimal digits with single
 // underscores between them, leading zeros allowed. The result saturates at
 // ±pySaturate.
-func pyInt10(s string) (int64, bool) {
-	s = pyStrip(s)
+func PyInt(s string) (int64, bool) {
+	s = PyStrip(s)
 	neg, s := pySign(s)
 	v, ok := pyDigits(s, 10, true)
 	if !ok {
@@ -35,10 +35,10 @@ func pyInt10(s string) (int64, bool) {
 	return v, true
 }
 
-// pyInt0 is int(s, 0): like int(s) but with 0x/0o/0b prefixes, and a decimal
+// PyInt0 is int(s, 0): like int(s) but with 0x/0o/0b prefixes, and a decimal
 // number may not start with 0 unless it is all zeros.
-func pyInt0(s string) (int64, bool) {
-	s = pyStrip(s)
+func PyInt0(s string) (int64, bool) {
+	s = PyStrip(s)
 	neg, s := pySign(s)
 	base := 10
 	if len(s) >= 2 && s[0] == '0' {
@@ -134,8 +134,8 @@ func digitVal(c byte) int {
 	return -1
 }
 
-// isDigits is str.isdigit() for ASCII: non-empty and only 0-9.
-func isDigits(s string) bool {
+// IsDigits is str.isdigit() for ASCII: non-empty and only 0-9.
+func IsDigits(s string) bool {
 	if s == "" {
 		return false
 	}
@@ -147,13 +147,13 @@ func isDigits(s string) bool {
 	return true
 }
 
-// checkUINT16 and checkUINT32 are firewalld's functions of the same name.
-func checkUINT16(s string) bool {
-	v, ok := pyInt0(s)
+// CheckUINT16 and CheckUINT32 are firewalld's functions of the same name.
+func CheckUINT16(s string) bool {
+	v, ok := PyInt0(s)
 	return ok && v >= 0 && v <= 65535
 }
 
-func checkUINT32(s string) bool {
-	v, ok := pyInt0(s)
+func CheckUINT32(s string) bool {
+	v, ok := PyInt0(s)
 	return ok && v >= 0 && v <= 4294967295
 }
