@@ -1,16 +1,11 @@
 package backend
 
 import (
-	"bufio"
-	"errors"
 	"fmt"
-	"io"
-	"os"
 	"strings"
-)
 
-// DefaultFirewalldConf is where firewalld keeps its configuration.
-const DefaultFirewalldConf = "/etc/firewalld/firewalld.conf"
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
+)
 
 // Prober answers the questions backend selection asks of the system. Each
 // answer is optional: ok=false means "cannot tell", and selection moves on.
@@ -23,6 +18,33 @@ type Prober interface {
 	// KernelHasNftables reports whether the kernel answers nf_tables netlink.
 	KernelHasNftables() bool
 }
+
+// SystemProber is the Prober of a running system: a running firewalld's
+// answer (Running, nil when there is no firewalld to ask), firewalld.conf
+// (Conf), and the kernel (Kernel, e.g. nft.KernelHasNftables).
+type SystemProber struct {
+	Running func() (string, bool)
+	Conf    string
+	Kernel  func() bool
+}
+
+func (p SystemProber) RunningFirewalldBackend() (string, bool) {
+	if p.Running == nil {
+		return "", false
+	}
+	return p.Running()
+}
+
+func (p SystemProber) ConfiguredFirewalldBackend() (string, bool) {
+	conf, err := firewalld.ReadConf(p.Conf)
+	if err != nil {
+		return "", false
+	}
+	v, ok := conf["FirewallBackend"]
+	return v, ok
+}
+
+func (p SystemProber) KernelHasNftables() bool { return p.Kernel() }
 
 // Selection is a chosen backend and why it was chosen, for the log.
 type Selection struct {
@@ -64,42 +86,4 @@ func firewalldKind(v string) Kind {
 		return KindIptables
 	}
 	return KindNftables
-}
-
-// ParseFirewalldConf reads a firewalld.conf as firewalld does: KEY=VALUE
-// lines, comments and blank lines ignored, the last setting of a key winning.
-func ParseFirewalldConf(r io.Reader) (map[string]string, error) {
-	conf := map[string]string{}
-	sc := bufio.NewScanner(r)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		if k, v, ok := strings.Cut(line, "="); ok {
-			conf[strings.TrimSpace(k)] = strings.TrimSpace(v)
-		}
-	}
-	if err := sc.Err(); err != nil {
-		return nil, err
-	}
-	return conf, nil
-}
-
-// ReadFirewalldConf is ParseFirewalldConf on a file; a missing file is an
-// empty configuration.
-func ReadFirewalldConf(path string) (map[string]string, error) {
-	f, err := os.Open(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return map[string]string{}, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	conf, err := ParseFirewalldConf(f)
-	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", path, err)
-	}
-	return conf, nil
 }

@@ -77,21 +77,26 @@ func objectError(name, text string) *godbus.Error {
 	return godbus.NewError(name, []any{text})
 }
 
-// mapError turns what a call to a firewalld-like service (firewalld, or
-// mssclampd) returned into ErrNotRunning, a *firewalld.Error, or err itself.
+// errorText is the text of a D-Bus error: its first string, else its name.
+func errorText(de godbus.Error) string {
+	if len(de.Body) > 0 {
+		if s, ok := de.Body[0].(string); ok {
+			return s
+		}
+	}
+	return de.Name
+}
+
+// mapError turns what a call to firewalld returned into ErrNotRunning, a
+// *firewalld.Error, or err itself.
 func mapError(err error) error {
 	var de godbus.Error
 	if !errors.As(err, &de) {
 		return err
 	}
-	text := de.Name
-	if len(de.Body) > 0 {
-		if s, ok := de.Body[0].(string); ok {
-			text = s
-		}
-	}
+	text := errorText(de)
 	switch {
-	case de.Name == fwExceptionName, strings.HasPrefix(de.Name, ServiceErrorPrefix):
+	case de.Name == fwExceptionName:
 		return firewalld.Parse(text)
 	case de.Name == fwNotAuthorizedName:
 		return &firewalld.Error{Code: firewalld.NotAuthorized, Msg: text}
@@ -101,4 +106,34 @@ func mapError(err error) error {
 		return fmt.Errorf("%w (%s)", ErrNotRunning, text)
 	}
 	return err
+}
+
+// mapServiceError reads mssclampd's errors for Client: the code is in the
+// error name (ServiceErrorPrefix + CODE) and the text is firewalld's "CODE:
+// detail". The bus's own errors mean mssclampd is gone, or that the bus
+// policy kept us from asking.
+func mapServiceError(err error) error {
+	var de godbus.Error
+	if !errors.As(err, &de) {
+		return firewalld.Unknown("calling mssclampd: " + err.Error())
+	}
+	text := errorText(de)
+	if name, ok := strings.CutPrefix(de.Name, ServiceErrorPrefix); ok {
+		code, known := firewalld.CodeByName(name)
+		if !known {
+			return firewalld.Parse(text)
+		}
+		if !strings.HasPrefix(text, name) {
+			text = name + ": " + text
+		}
+		return &firewalld.Error{Code: code, Msg: text, Bare: true}
+	}
+	switch de.Name {
+	case "org.freedesktop.DBus.Error.ServiceUnknown", "org.freedesktop.DBus.Error.NameHasNoOwner",
+		"org.freedesktop.DBus.Error.NoReply":
+		return ErrServiceNotRunning
+	case "org.freedesktop.DBus.Error.AccessDenied":
+		return firewalld.Errorf(firewalld.NotAuthorized, "%s", text)
+	}
+	return firewalld.Unknown(text)
 }

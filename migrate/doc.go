@@ -30,7 +30,7 @@
 //
 // Apply carries a plan out over two small interfaces, Rules (mssclampd:
 // add, query, remove) and Direct (firewalld: list, remove, and add to undo),
-// so that every failure path is unit-tested with fakes; DaemonRules and
+// so that every failure path is unit-tested with fakes; dbus.Client and
 // FirewalldDirect are the D-Bus implementations. Rules go where the entry
 // is (runtime, permanent, or both; a runtime-only passthrough does not
 // become permanent). Nothing is removed before every rule is in; if

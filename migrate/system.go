@@ -2,21 +2,17 @@ package migrate
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"path/filepath"
 
-	godbus "github.com/godbus/dbus/v5"
-
-	"github.com/firewalld-mssclamp/mssclamp/backend"
 	mdbus "github.com/firewalld-mssclamp/mssclamp/dbus"
 	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
 	"github.com/firewalld-mssclamp/mssclamp/store"
 )
 
 // The adapters between the pure core and the running system: firewalld's
-// direct interface and state over D-Bus, mssclampd's D-Bus API, and
-// firewalld's configuration files when firewalld is not running.
+// direct interface and state over D-Bus, and firewalld's configuration
+// files when firewalld is not running (mssclampd's D-Bus API is
+// dbus.Client, which is Rules).
 
 // FirewalldDirect is Direct over a running firewalld.
 type FirewalldDirect struct{ FW *mdbus.Firewalld }
@@ -103,7 +99,7 @@ func ConfigView(systemDir, configDir string) (View, []error) {
 			}
 		}
 	}
-	conf, err := backend.ReadFirewalldConf(filepath.Join(configDir, "firewalld.conf"))
+	conf, err := firewalld.ReadConf(filepath.Join(configDir, "firewalld.conf"))
 	if err != nil {
 		problems = append(problems, err)
 	}
@@ -112,73 +108,4 @@ func ConfigView(systemDir, configDir string) (View, []error) {
 		v.Topology.DefaultZone = "public" // firewalld's built-in default
 	}
 	return v, problems
-}
-
-// DaemonRules is Rules over mssclampd's D-Bus API on conn: runtime rules on
-// the zone and policy interfaces, permanent ones on the objects
-// getZoneByName and getPolicyByName return.
-type DaemonRules struct{ Conn *godbus.Conn }
-
-var _ Rules = DaemonRules{}
-
-func (d DaemonRules) AddRule(ctx context.Context, t firewalld.Scope, permanent bool, rule string) error {
-	if permanent {
-		return d.configCall(ctx, t, "addRichRule", rule)
-	}
-	var applied string
-	return d.call(ctx, mdbus.ServicePath, runtimeIface(t)+".addRichRule", []any{t.Name, rule, int32(0)}, &applied)
-}
-
-func (d DaemonRules) RemoveRule(ctx context.Context, t firewalld.Scope, permanent bool, rule string) error {
-	if permanent {
-		return d.configCall(ctx, t, "removeRichRule", rule)
-	}
-	var applied string
-	return d.call(ctx, mdbus.ServicePath, runtimeIface(t)+".removeRichRule", []any{t.Name, rule}, &applied)
-}
-
-func (d DaemonRules) QueryRule(ctx context.Context, t firewalld.Scope, permanent bool, rule string) (bool, error) {
-	var found bool
-	if permanent {
-		return found, d.configCall(ctx, t, "queryRichRule", rule, &found)
-	}
-	return found, d.call(ctx, mdbus.ServicePath, runtimeIface(t)+".queryRichRule", []any{t.Name, rule}, &found)
-}
-
-func runtimeIface(t firewalld.Scope) string {
-	if t.Policy {
-		return mdbus.ServicePolicyInterface
-	}
-	return mdbus.ServiceZoneInterface
-}
-
-// configCall calls a method of the permanent configuration object of t.
-func (d DaemonRules) configCall(ctx context.Context, t firewalld.Scope, method, rule string, out ...any) error {
-	find, iface := "getZoneByName", mdbus.ServiceConfigZoneInterface
-	if t.Policy {
-		find, iface = "getPolicyByName", mdbus.ServiceConfigPolicyInterface
-	}
-	var path godbus.ObjectPath
-	if err := d.call(ctx, mdbus.ServiceConfigPath, mdbus.ServiceConfigInterface+"."+find, []any{t.Name}, &path); err != nil {
-		return err
-	}
-	return d.call(ctx, path, iface+"."+method, []any{rule}, out...)
-}
-
-// call calls mssclampd; NoAutoStart, as the command-line client does.
-func (d DaemonRules) call(ctx context.Context, path godbus.ObjectPath, method string, args []any, out ...any) error {
-	c := d.Conn.Object(mdbus.ServiceName, path).CallWithContext(ctx, method, godbus.FlagNoAutoStart, args...)
-	if c.Err != nil {
-		var de godbus.Error
-		if errors.As(c.Err, &de) && len(de.Body) > 0 {
-			if text, ok := de.Body[0].(string); ok {
-				return fmt.Errorf("mssclampd %s: %s", method, text)
-			}
-		}
-		return fmt.Errorf("mssclampd %s: %w", method, c.Err)
-	}
-	if len(out) == 0 {
-		return nil
-	}
-	return c.Store(out...)
 }

@@ -95,7 +95,7 @@ func TestSystemMigrate(t *testing.T) {
 	}
 	t.Logf("plan:\n%s", plan.Text())
 
-	rules := DaemonRules{Conn: conn}
+	rules := mdbus.NewClient(conn)
 	res, err := Apply(ctx, plan, rules, direct)
 	if err != nil {
 		t.Fatalf("Apply: %v\n%s", err, res.Text())
@@ -186,7 +186,7 @@ func TestSystemMigrateRollback(t *testing.T) {
 		t.Fatal(err1, err2)
 	}
 	plan := Make(Merge(perm, rt), ViewOf(st))
-	rules := DaemonRules{Conn: conn}
+	rules := mdbus.NewClient(conn)
 	res, err := Apply(ctx, plan, rules, direct)
 	if err == nil || !strings.Contains(err.Error(), "removing runtime passthrough") || !strings.Contains(err.Error(), "everything was undone") {
 		t.Fatalf("Apply: %v\n%s", err, res.Text())

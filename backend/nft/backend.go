@@ -2,11 +2,15 @@ package nft
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
+	"syscall"
+
+	"github.com/google/nftables"
+	"github.com/mdlayher/netlink/nltest"
 
 	"github.com/firewalld-mssclamp/mssclamp/backend"
-	"github.com/mdlayher/netlink/nltest"
 )
 
 // Backend makes the kernel hold a Ruleset in table inet mssclamp, through
@@ -234,4 +238,17 @@ func (s *state) holds(t transport) (bool, error) {
 		}
 	}
 	return true, nil
+}
+
+// KernelHasNftables asks the kernel for its nftables tables: any answer,
+// even an empty list, means nf_tables is there. Only root may ask; anyone
+// else is told yes, nftables being firewalld's default.
+func KernelHasNftables() bool {
+	c, err := nftables.New()
+	if err != nil {
+		return false
+	}
+	defer c.CloseLasting()
+	_, err = c.ListTables()
+	return err == nil || errors.Is(err, syscall.EPERM)
 }

@@ -1,11 +1,7 @@
 package main
 
 import (
-	"errors"
 	"fmt"
-	"syscall"
-
-	"github.com/google/nftables"
 
 	"github.com/firewalld-mssclamp/mssclamp/backend"
 	"github.com/firewalld-mssclamp/mssclamp/backend/ipt"
@@ -23,7 +19,7 @@ import (
 // warning: a file that does not load, a rule that does not compile (an
 // ipset, which only firewalld could describe).
 func offlineBackendRules(dir, defaultZone, explicit string, m machine, warn func(string)) (backend.Kind, string, error) {
-	sel, err := backend.Select(explicit, offlineProber{m})
+	sel, err := backend.Select(explicit, backend.SystemProber{Conf: m.firewalldConf, Kernel: m.kernelHasNftables})
 	if err != nil {
 		return "", "", firewalld.Errorf(firewalld.InvalidValue, "%v", err)
 	}
@@ -46,32 +42,4 @@ func offlineBackendRules(dir, defaultZone, explicit string, m machine, warn func
 		return sel.Kind, text, nil
 	}
 	return sel.Kind, nft.Render(rs), nil
-}
-
-// offlineProber answers backend selection without asking any daemon.
-type offlineProber struct{ m machine }
-
-func (offlineProber) RunningFirewalldBackend() (string, bool) { return "", false }
-
-func (p offlineProber) ConfiguredFirewalldBackend() (string, bool) {
-	conf, err := backend.ReadFirewalldConf(p.m.firewalldConf)
-	if err != nil {
-		return "", false
-	}
-	v, ok := conf["FirewallBackend"]
-	return v, ok
-}
-
-func (p offlineProber) KernelHasNftables() bool { return p.m.kernelHasNftables() }
-
-// kernelHasNftables asks the kernel for its nftables tables, as mssclampd
-// does. Only root may ask; anyone else gets nftables, firewalld's default.
-func kernelHasNftables() bool {
-	c, err := nftables.New()
-	if err != nil {
-		return false
-	}
-	defer c.CloseLasting()
-	_, err = c.ListTables()
-	return err == nil || errors.Is(err, syscall.EPERM)
 }

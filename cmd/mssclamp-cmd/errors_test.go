@@ -8,41 +8,9 @@ import (
 	"strings"
 	"testing"
 
-	godbus "github.com/godbus/dbus/v5"
-
 	mdbus "github.com/firewalld-mssclamp/mssclamp/dbus"
 	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
 )
-
-func TestMapDaemonError(t *testing.T) {
-	for _, c := range []struct {
-		name string
-		err  error
-		want textErr
-	}{
-		{"coded", godbus.Error{Name: mdbus.ServiceErrorPrefix + "INVALID_ZONE", Body: []any{"INVALID_ZONE: nope"}},
-			textErr{firewalld.InvalidZone, "INVALID_ZONE: nope"}},
-		{"name wins over text", godbus.Error{Name: mdbus.ServiceErrorPrefix + "NOT_AUTHORIZED", Body: []any{"uid 1000 may not"}},
-			textErr{firewalld.NotAuthorized, "NOT_AUTHORIZED: uid 1000 may not"}},
-		{"unknown name", godbus.Error{Name: mdbus.ServiceErrorPrefix + "NEW_CODE", Body: []any{"INVALID_RULE: x"}},
-			textErr{firewalld.InvalidRule, "INVALID_RULE: x"}},
-		{"gone", godbus.Error{Name: "org.freedesktop.DBus.Error.ServiceUnknown", Body: []any{"The name is not activatable"}},
-			textErr{firewalld.NotRunning, errOursNotRunning.Error()}},
-		{"no reply", godbus.Error{Name: "org.freedesktop.DBus.Error.NoReply"}, textErr{firewalld.NotRunning, errOursNotRunning.Error()}},
-		{"bus policy", godbus.Error{Name: "org.freedesktop.DBus.Error.AccessDenied", Body: []any{"Rejected send message"}},
-			textErr{firewalld.NotAuthorized, "NOT_AUTHORIZED: Rejected send message"}},
-		{"other bus error", godbus.Error{Name: "org.freedesktop.DBus.Error.UnknownMethod", Body: []any{"No such method"}},
-			textErr{firewalld.UnknownError, "No such method"}},
-		{"not a bus error", fmt.Errorf("connection closed"), textErr{firewalld.UnknownError, "calling mssclampd: connection closed"}},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			got := asText(mapDaemonError(c.err))
-			if got != c.want {
-				t.Errorf("got %+v, want %+v", got, c.want)
-			}
-		})
-	}
-}
 
 func TestFirewalldError(t *testing.T) {
 	r, _ := parseRule("rule service name=http accept")

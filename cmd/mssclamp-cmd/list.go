@@ -71,13 +71,13 @@ func printList(ctx context.Context, o *options, p *printer, h ruleHost, t target
 // printBackendRules is --list-backend-rules: what the kernel holds for
 // mssclampd, as it reports it.
 func printBackendRules(ctx context.Context, o *options, p *printer, d *daemon) int {
-	text, err := d.backendRules(ctx)
+	text, err := d.BackendRules(ctx)
 	if err != nil {
 		return p.fail(err)
 	}
 	kind := ""
 	if o.json {
-		if kind, err = d.property(ctx, "backend"); err != nil {
+		if kind, err = d.Property(ctx, "backend"); err != nil {
 			return p.fail(err)
 		}
 	}

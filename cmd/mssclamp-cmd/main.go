@@ -173,8 +173,8 @@ func runOnline(ctx context.Context, o *options, p *printer, dial func() (*godbus
 		return p.fail(firewalld.Errorf(firewalld.NotRunning, "cannot connect to the system bus: %v", err))
 	}
 	defer conn.Close()
-	ours := &daemon{conn: conn}
-	running, err := ours.running(ctx)
+	ours := &daemon{mdbus.NewClient(conn)}
+	running, err := ours.Running(ctx)
 	if err != nil {
 		return p.fail(err)
 	}
@@ -189,12 +189,12 @@ func runOnline(ctx context.Context, o *options, p *printer, dial func() (*godbus
 		if o.state {
 			return p.exit("not running", firewalld.NotRunning.Number())
 		}
-		return p.fail(errOursNotRunning)
+		return p.fail(mdbus.ErrServiceNotRunning)
 	}
 	h := &onlineHost{ours: ours, fw: mdbus.NewFirewalld(conn)}
 	switch {
 	case o.version:
-		v, err := ours.property(ctx, "version")
+		v, err := ours.Property(ctx, "version")
 		if err != nil {
 			return p.fail(err)
 		}

@@ -31,7 +31,7 @@ func runMigrate(ctx context.Context, o *options, p *printer, e env) int {
 	conn, dialErr := e.dial()
 	if dialErr == nil {
 		defer conn.Close()
-		fw, ours = mdbus.NewFirewalld(conn), &daemon{conn: conn}
+		fw, ours = mdbus.NewFirewalld(conn), &daemon{mdbus.NewClient(conn)}
 		running = fw.Running(ctx)
 	}
 	if o.apply {
@@ -41,12 +41,12 @@ func runMigrate(ctx context.Context, o *options, p *printer, e env) int {
 		case !running:
 			return p.fail(firewalld.Errorf(firewalld.NotRunning, "FirewallD is not running: --apply needs it to remove the passthroughs"))
 		}
-		up, err := ours.running(ctx)
+		up, err := ours.Running(ctx)
 		if err != nil {
 			return p.fail(err)
 		}
 		if !up {
-			return p.fail(errOursNotRunning)
+			return p.fail(mdbus.ErrServiceNotRunning)
 		}
 	}
 	plan, err := makePlan(ctx, o.from, e.machine, fw, running)
@@ -56,7 +56,7 @@ func runMigrate(ctx context.Context, o *options, p *printer, e env) int {
 	if !o.apply {
 		return printPlan(p, o.json, plan)
 	}
-	return applyPlan(ctx, p, o.json, plan, migrate.FirewalldDirect{FW: fw}, daemonRules{ours})
+	return applyPlan(ctx, p, o.json, plan, migrate.FirewalldDirect{FW: fw}, ours.Client)
 }
 
 // makePlan reads the direct configuration and the view of the firewall and
@@ -225,39 +225,4 @@ func applyError(err error) *firewalld.Error {
 		return coded(code, text)
 	}
 	return coded(code, code.Name()+": "+text)
-}
-
-// daemonRules is migrate.Rules over the client the other commands use, so
-// that mssclampd's errors keep their codes (migrate.DaemonRules keeps only
-// their text) and read as they do everywhere else.
-type daemonRules struct{ d *daemon }
-
-var _ migrate.Rules = daemonRules{}
-
-func migrateTarget(t firewalld.Scope, permanent bool) target {
-	return target{t, permanent}
-}
-
-func (r daemonRules) AddRule(ctx context.Context, t firewalld.Scope, permanent bool, rule string) error {
-	ra, err := parseRule(rule)
-	if err != nil {
-		return err
-	}
-	return r.d.add(ctx, migrateTarget(t, permanent), ra, 0)
-}
-
-func (r daemonRules) QueryRule(ctx context.Context, t firewalld.Scope, permanent bool, rule string) (bool, error) {
-	ra, err := parseRule(rule)
-	if err != nil {
-		return false, err
-	}
-	return r.d.query(ctx, migrateTarget(t, permanent), ra)
-}
-
-func (r daemonRules) RemoveRule(ctx context.Context, t firewalld.Scope, permanent bool, rule string) error {
-	ra, err := parseRule(rule)
-	if err != nil {
-		return err
-	}
-	return r.d.remove(ctx, migrateTarget(t, permanent), ra)
 }

@@ -235,7 +235,7 @@ func TestMigrateWithoutOurs(t *testing.T) {
 	if got := w.run([]string{"--migrate-direct"}); got.code != 0 || !strings.HasPrefix(got.stdout, "Direct configuration: 5 entries; 3 to replace,") {
 		t.Errorf("dry run: %q", got)
 	}
-	want := result{"", "Error: " + errOursNotRunning.Error() + "\n", 252}
+	want := result{"", "Error: " + mdbus.ErrServiceNotRunning.Error() + "\n", 252}
 	if got := w.run([]string{"--migrate-direct", "--apply"}); got != want {
 		t.Errorf("--apply:\n got %q\nwant %q", got, want)
 	}

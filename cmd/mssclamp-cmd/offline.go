@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 
-	"github.com/firewalld-mssclamp/mssclamp/backend"
+	"github.com/firewalld-mssclamp/mssclamp/backend/nft"
 	"github.com/firewalld-mssclamp/mssclamp/engine"
 	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
 	"github.com/firewalld-mssclamp/mssclamp/migrate"
@@ -32,10 +32,10 @@ type machine struct {
 }
 
 var defaultMachine = machine{
-	firewalldConf:     backend.DefaultFirewalldConf,
+	firewalldConf:     firewalld.DefaultConf,
 	firewalldDirs:     []string{"/usr/lib/firewalld", "/etc/firewalld"},
 	directFile:        migrate.DefaultDirectFile,
-	kernelHasNftables: kernelHasNftables,
+	kernelHasNftables: nft.KernelHasNftables,
 }
 
 // offlineHost edits mssclampd's permanent files directly, as
@@ -60,7 +60,7 @@ type offlineHost struct {
 
 func newOfflineHost(dir string, m machine) (*offlineHost, error) {
 	h := &offlineHost{st: store.Open(dir), m: m, defaultName: engine.StandaloneDefaultZone}
-	conf, err := backend.ReadFirewalldConf(m.firewalldConf)
+	conf, err := firewalld.ReadConf(m.firewalldConf)
 	if err != nil {
 		return nil, firewalld.Errorf(firewalld.CommandFailed, "%v", err)
 	}

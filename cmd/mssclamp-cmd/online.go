@@ -93,14 +93,14 @@ func (h *onlineHost) defaultZone(ctx context.Context) (string, error) {
 // order does not matter otherwise, as mssclampd re-applies its rules after
 // every firewalld reload anyway.
 func (h *onlineHost) reload(ctx context.Context) error {
-	if err := h.ours.reload(ctx); err != nil {
+	if err := h.ours.Reload(ctx); err != nil {
 		return err
 	}
 	return ignoreNotRunning(h.fw.Reload(ctx))
 }
 
 func (h *onlineHost) runtimeToPermanent(ctx context.Context) error {
-	if err := h.ours.runtimeToPermanent(ctx); err != nil {
+	if err := h.ours.RuntimeToPermanent(ctx); err != nil {
 		return err
 	}
 	return ignoreNotRunning(h.fw.RuntimeToPermanent(ctx))

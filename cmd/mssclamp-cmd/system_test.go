@@ -253,7 +253,7 @@ func TestSystemFirewalld(t *testing.T) {
 	// Without firewalld, its rules are NOT_RUNNING and ours still work.
 	fw.Stop(t)
 	waitFor(t, "mssclampd to go standalone", func() bool {
-		mode, err := (&daemon{conn: w.bus.Conn(t)}).property(context.Background(), "mode")
+		mode, err := mdbus.NewClient(w.bus.Conn(t)).Property(context.Background(), "mode")
 		return err == nil && mode == "standalone"
 	})
 	want := result{"", "Error: NOT_RUNNING: FirewallD is not running, and 'rule service name=\"http\" accept' is not a tcp-mss-clamp rule: only firewalld can hold it\n", 252}

@@ -5,9 +5,6 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/google/nftables"
-
-	"github.com/firewalld-mssclamp/mssclamp/backend"
 	mdbus "github.com/firewalld-mssclamp/mssclamp/dbus"
 	"github.com/firewalld-mssclamp/mssclamp/engine"
 	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
@@ -106,38 +103,13 @@ func permanentOnly(batch []mdbus.Event) bool {
 	return true
 }
 
-// prober answers backend selection's questions about this machine.
-type prober struct {
-	ctx  context.Context
-	fw   *mdbus.Firewalld
-	conf string
-}
-
-func (p *prober) RunningFirewalldBackend() (string, bool) {
-	if p.fw == nil || !p.fw.Running(p.ctx) {
-		return "", false
+// runningBackend asks a running firewalld for its FirewallBackend.
+func runningBackend(ctx context.Context, fw *mdbus.Firewalld) func() (string, bool) {
+	return func() (string, bool) {
+		if fw == nil || !fw.Running(ctx) {
+			return "", false
+		}
+		v, err := fw.Backend(ctx)
+		return v, err == nil && v != ""
 	}
-	v, err := p.fw.Backend(p.ctx)
-	return v, err == nil && v != ""
-}
-
-func (p *prober) ConfiguredFirewalldBackend() (string, bool) {
-	conf, err := backend.ReadFirewalldConf(p.conf)
-	if err != nil {
-		return "", false
-	}
-	v, ok := conf["FirewallBackend"]
-	return v, ok
-}
-
-// KernelHasNftables asks the kernel for its nftables tables; any answer,
-// even an empty list, means nf_tables is there.
-func (p *prober) KernelHasNftables() bool {
-	c, err := nftables.New()
-	if err != nil {
-		return false
-	}
-	defer c.CloseLasting()
-	_, err = c.ListTables()
-	return err == nil
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/firewalld-mssclamp/mssclamp/backend/nft"
 	mdbus "github.com/firewalld-mssclamp/mssclamp/dbus"
 	"github.com/firewalld-mssclamp/mssclamp/engine"
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
 	"github.com/firewalld-mssclamp/mssclamp/store"
 )
 
@@ -57,7 +58,7 @@ func run(args []string) int {
 	var o options
 	fs := flag.NewFlagSet("mssclampd", flag.ContinueOnError)
 	fs.StringVar(&o.configDir, "config-dir", "/etc/firewalld/mssclamp", "permanent configuration directory")
-	fs.StringVar(&o.firewalldConf, "firewalld-conf", backend.DefaultFirewalldConf, "firewalld's configuration file (FirewallBackend, CleanupOnExit)")
+	fs.StringVar(&o.firewalldConf, "firewalld-conf", firewalld.DefaultConf, "firewalld's configuration file (FirewallBackend, CleanupOnExit)")
 	fs.StringVar(&o.backend, "backend", "auto", "kernel interface: auto, nftables or iptables")
 	fs.StringVar(&o.firewalld, "firewalld", "auto", "follow a running firewalld (auto) or never (off)")
 	fs.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
@@ -113,7 +114,7 @@ func serve(o options, log *slog.Logger) error {
 		events = w.Events()
 	}
 
-	sel, err := backend.Select(o.backend, &prober{ctx: ctx, fw: fw, conf: o.firewalldConf})
+	sel, err := backend.Select(o.backend, backend.SystemProber{Running: runningBackend(ctx, fw), Conf: o.firewalldConf, Kernel: nft.KernelHasNftables})
 	if err != nil {
 		return err
 	}
@@ -182,7 +183,7 @@ func newBackend(k backend.Kind) (backend.Backend, error) {
 // cleanupOnExit follows firewalld's CleanupOnExit (default yes): on a
 // normal stop we remove our kernel objects unless it says no.
 func cleanupOnExit(path string, log *slog.Logger) bool {
-	conf, err := backend.ReadFirewalldConf(path)
+	conf, err := firewalld.ReadConf(path)
 	if err != nil {
 		log.Warn("reading firewalld.conf; cleaning up on exit", "err", err)
 		return true
