@@ -46,14 +46,14 @@ const (
 type Core interface {
 	AddRule(ctx context.Context, t firewalld.Scope, rule string, timeout time.Duration) (string, error)
 	RemoveRule(ctx context.Context, t firewalld.Scope, rule string) (string, error)
-	QueryRule(t firewalld.Scope, rule string) (bool, error)
-	Rules(t firewalld.Scope) ([]string, error)
+	QueryRule(ctx context.Context, t firewalld.Scope, rule string) (bool, error)
+	Rules(ctx context.Context, t firewalld.Scope) ([]string, error)
 	Counters(ctx context.Context, t firewalld.Scope) ([]engine.RuleCounter, error)
 
-	AddPermanentRule(t firewalld.Scope, rule string) (string, error)
-	RemovePermanentRule(t firewalld.Scope, rule string) (string, error)
-	QueryPermanentRule(t firewalld.Scope, rule string) (bool, error)
-	PermanentRules(t firewalld.Scope) ([]string, error)
+	AddPermanentRule(ctx context.Context, t firewalld.Scope, rule string) (string, error)
+	RemovePermanentRule(ctx context.Context, t firewalld.Scope, rule string) (string, error)
+	QueryPermanentRule(ctx context.Context, t firewalld.Scope, rule string) (bool, error)
+	PermanentRules(ctx context.Context, t firewalld.Scope) ([]string, error)
 
 	Reload(ctx context.Context) error
 	RuntimeToPermanent(ctx context.Context) error

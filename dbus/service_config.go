@@ -77,7 +77,7 @@ func (c *configRules) AddRichRule(sender godbus.Sender, msg godbus.Message, rule
 	if err := c.s.authorize(sender); err != nil {
 		return err
 	}
-	_, err := c.s.engine().AddPermanentRule(t, rule)
+	_, err := c.s.engine().AddPermanentRule(c.s.ctx, t, rule)
 	return c.s.result("config addRichRule", err)
 }
 
@@ -90,7 +90,7 @@ func (c *configRules) RemoveRichRule(sender godbus.Sender, msg godbus.Message, r
 	if err := c.s.authorize(sender); err != nil {
 		return err
 	}
-	_, err := c.s.engine().RemovePermanentRule(t, rule)
+	_, err := c.s.engine().RemovePermanentRule(c.s.ctx, t, rule)
 	return c.s.result("config removeRichRule", err)
 }
 
@@ -100,7 +100,7 @@ func (c *configRules) QueryRichRule(msg godbus.Message, rule string) (bool, *god
 	if derr != nil {
 		return false, derr
 	}
-	ok, err := c.s.engine().QueryPermanentRule(t, rule)
+	ok, err := c.s.engine().QueryPermanentRule(c.s.ctx, t, rule)
 	return ok, c.s.result("config queryRichRule", err)
 }
 
@@ -110,7 +110,7 @@ func (c *configRules) GetRichRules(msg godbus.Message) ([]string, *godbus.Error)
 	if derr != nil {
 		return nil, derr
 	}
-	rules, err := c.s.engine().PermanentRules(t)
+	rules, err := c.s.engine().PermanentRules(c.s.ctx, t)
 	return rules, c.s.result("config getRichRules", err)
 }
 

@@ -140,7 +140,7 @@ func (f *fakeCore) RemoveRule(_ context.Context, t firewalld.Scope, rule string)
 	return t.Name, nil
 }
 
-func (f *fakeCore) QueryRule(t firewalld.Scope, rule string) (bool, error) {
+func (f *fakeCore) QueryRule(_ context.Context, t firewalld.Scope, rule string) (bool, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.record("QueryRule %v %q", t, rule)
@@ -148,7 +148,7 @@ func (f *fakeCore) QueryRule(t firewalld.Scope, rule string) (bool, error) {
 	return err == nil && slices.Contains(f.runtime[t], rule), err
 }
 
-func (f *fakeCore) Rules(t firewalld.Scope) ([]string, error) {
+func (f *fakeCore) Rules(_ context.Context, t firewalld.Scope) ([]string, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.record("Rules %v", t)
@@ -176,7 +176,7 @@ func (f *fakeCore) Counters(_ context.Context, t firewalld.Scope) ([]engine.Rule
 	return out, nil
 }
 
-func (f *fakeCore) AddPermanentRule(t firewalld.Scope, rule string) (string, error) {
+func (f *fakeCore) AddPermanentRule(_ context.Context, t firewalld.Scope, rule string) (string, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.record("AddPermanentRule %v %q", t, rule)
@@ -191,7 +191,7 @@ func (f *fakeCore) AddPermanentRule(t firewalld.Scope, rule string) (string, err
 	return t.Name, nil
 }
 
-func (f *fakeCore) RemovePermanentRule(t firewalld.Scope, rule string) (string, error) {
+func (f *fakeCore) RemovePermanentRule(_ context.Context, t firewalld.Scope, rule string) (string, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.record("RemovePermanentRule %v %q", t, rule)
@@ -207,7 +207,7 @@ func (f *fakeCore) RemovePermanentRule(t firewalld.Scope, rule string) (string, 
 	return t.Name, nil
 }
 
-func (f *fakeCore) QueryPermanentRule(t firewalld.Scope, rule string) (bool, error) {
+func (f *fakeCore) QueryPermanentRule(_ context.Context, t firewalld.Scope, rule string) (bool, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.record("QueryPermanentRule %v %q", t, rule)
@@ -215,7 +215,7 @@ func (f *fakeCore) QueryPermanentRule(t firewalld.Scope, rule string) (bool, err
 	return err == nil && slices.Contains(f.permanent[t], rule), err
 }
 
-func (f *fakeCore) PermanentRules(t firewalld.Scope) ([]string, error) {
+func (f *fakeCore) PermanentRules(_ context.Context, t firewalld.Scope) ([]string, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.record("PermanentRules %v", t)

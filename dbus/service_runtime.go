@@ -88,13 +88,13 @@ func (r *runtimeRules) RemoveRichRule(sender godbus.Sender, name, rule string) (
 
 // QueryRichRule reports whether the runtime holds the rule, in any spelling.
 func (r *runtimeRules) QueryRichRule(name, rule string) (bool, *godbus.Error) {
-	ok, err := r.s.engine().QueryRule(r.target(name), rule)
+	ok, err := r.s.engine().QueryRule(r.s.ctx, r.target(name), rule)
 	return ok, r.s.result("queryRichRule", err)
 }
 
 // GetRichRules lists the runtime rules in canonical form, oldest first.
 func (r *runtimeRules) GetRichRules(name string) ([]string, *godbus.Error) {
-	rules, err := r.s.engine().Rules(r.target(name))
+	rules, err := r.s.engine().Rules(r.s.ctx, r.target(name))
 	return rules, r.s.result("getRichRules", err)
 }
 

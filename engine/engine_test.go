@@ -150,10 +150,10 @@ func TestRuntimeRules(t *testing.T) {
 	if got, want := f.be.kernel(), "zone internal: rule tcp-mss-clamp\nzone public: rule tcp-mss-clamp value=\"1200\""; got != want {
 		t.Errorf("kernel =\n%s\nwant\n%s", got, want)
 	}
-	if ok, err := f.eng.QueryRule(firewalld.Scope{Name: "public"}, "rule tcp-mss-clamp value=1200"); !ok || err != nil {
+	if ok, err := f.eng.QueryRule(context.Background(), firewalld.Scope{Name: "public"}, "rule tcp-mss-clamp value=1200"); !ok || err != nil {
 		t.Errorf("QueryRule = %v, %v", ok, err)
 	}
-	if rules, _ := f.eng.Rules(pub); !slices.Equal(rules, []string{`rule tcp-mss-clamp value="1200"`}) {
+	if rules, _ := f.eng.Rules(context.Background(), pub); !slices.Equal(rules, []string{`rule tcp-mss-clamp value="1200"`}) {
 		t.Errorf("Rules = %q", rules)
 	}
 
@@ -196,12 +196,12 @@ func TestKernelRefusalLeavesNothingHalfApplied(t *testing.T) {
 	f.be.fail = errors.New("netlink: no buffer space")
 	_, err := f.eng.AddRule(ctx, firewalld.Scope{}, "rule tcp-mss-clamp value=1300", 0)
 	wantCode(t, err, firewalld.CommandFailed)
-	if rules, _ := f.eng.Rules(firewalld.Scope{}); !slices.Equal(rules, []string{"rule tcp-mss-clamp"}) {
+	if rules, _ := f.eng.Rules(context.Background(), firewalld.Scope{}); !slices.Equal(rules, []string{"rule tcp-mss-clamp"}) {
 		t.Errorf("runtime after refused add = %q", rules)
 	}
 	_, err = f.eng.RemoveRule(ctx, firewalld.Scope{}, "rule tcp-mss-clamp")
 	wantCode(t, err, firewalld.CommandFailed)
-	if ok, _ := f.eng.QueryRule(firewalld.Scope{}, "rule tcp-mss-clamp"); !ok {
+	if ok, _ := f.eng.QueryRule(context.Background(), firewalld.Scope{}, "rule tcp-mss-clamp"); !ok {
 		t.Error("refused remove dropped the rule from the runtime")
 	}
 	if len(f.rec.list()) != 1 {
@@ -235,12 +235,12 @@ func TestPermanentAndReload(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t, map[string]string{"zones/internal.xml": zoneInternal})
 	internal := firewalld.Scope{Name: "internal"}
-	if _, err := f.eng.AddPermanentRule(internal, "rule family=ipv4 tcp-mss-clamp value=1347"); err != nil {
+	if _, err := f.eng.AddPermanentRule(context.Background(), internal, "rule family=ipv4 tcp-mss-clamp value=1347"); err != nil {
 		t.Fatal(err)
 	}
-	_, err := f.eng.AddPermanentRule(internal, `rule family="ipv4" tcp-mss-clamp value="1347"`)
+	_, err := f.eng.AddPermanentRule(context.Background(), internal, `rule family="ipv4" tcp-mss-clamp value="1347"`)
 	wantCode(t, err, firewalld.AlreadyEnabled)
-	if ok, _ := f.eng.QueryRule(internal, "rule family=ipv4 tcp-mss-clamp value=1347"); ok {
+	if ok, _ := f.eng.QueryRule(context.Background(), internal, "rule family=ipv4 tcp-mss-clamp value=1347"); ok {
 		t.Error("a permanent add changed the runtime")
 	}
 	data, err := os.ReadFile(filepath.Join(f.dir, "zones/internal.xml"))
@@ -256,7 +256,7 @@ func TestPermanentAndReload(t *testing.T) {
 	if err := f.eng.Reload(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if rules, _ := f.eng.Rules(internal); !slices.Equal(rules, []string{`rule family="ipv4" tcp-mss-clamp value="1347"`}) {
+	if rules, _ := f.eng.Rules(context.Background(), internal); !slices.Equal(rules, []string{`rule family="ipv4" tcp-mss-clamp value="1347"`}) {
 		t.Errorf("runtime after reload = %q", rules)
 	}
 	if _, err := f.eng.AddRule(ctx, internal, "rule tcp-mss-clamp value=1200", 0); err != nil {
@@ -268,14 +268,14 @@ func TestPermanentAndReload(t *testing.T) {
 	if err := f.eng.RuntimeToPermanent(ctx); err != nil {
 		t.Fatal(err)
 	}
-	perm, _ := f.eng.PermanentRules(internal)
+	perm, _ := f.eng.PermanentRules(context.Background(), internal)
 	if want := []string{`rule family="ipv4" tcp-mss-clamp value="1347"`, `rule tcp-mss-clamp value="1200"`}; !slices.Equal(perm, want) {
 		t.Errorf("permanent after runtime-to-permanent = %q, want %q (timed rules stay runtime)", perm, want)
 	}
-	if _, err := f.eng.RemovePermanentRule(internal, "rule tcp-mss-clamp value=1200"); err != nil {
+	if _, err := f.eng.RemovePermanentRule(context.Background(), internal, "rule tcp-mss-clamp value=1200"); err != nil {
 		t.Fatal(err)
 	}
-	_, err = f.eng.RemovePermanentRule(internal, "rule tcp-mss-clamp value=1200")
+	_, err = f.eng.RemovePermanentRule(context.Background(), internal, "rule tcp-mss-clamp value=1200")
 	wantCode(t, err, firewalld.NotEnabled)
 }
 
@@ -304,7 +304,7 @@ func TestBrokenFileKeepsRunningRules(t *testing.T) {
 	if len(broken) != 1 || !strings.HasSuffix(broken[0].Path, "zones/internal.xml") || broken[0].Line != 2 {
 		t.Errorf("Broken() = %v", broken)
 	}
-	_, err := f.eng.AddPermanentRule(firewalld.Scope{Name: "internal"}, "rule tcp-mss-clamp")
+	_, err := f.eng.AddPermanentRule(context.Background(), firewalld.Scope{Name: "internal"}, "rule tcp-mss-clamp")
 	wantCode(t, err, firewalld.CommandFailed)
 }
 
@@ -350,7 +350,7 @@ func TestConcurrentClients(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	rules, _ := f.eng.Rules(firewalld.Scope{})
+	rules, _ := f.eng.Rules(context.Background(), firewalld.Scope{})
 	if len(rules) != 16*50 {
 		t.Fatalf("%d rules, want %d", len(rules), 16*50)
 	}
@@ -383,14 +383,14 @@ func TestPermanentOnlyZone(t *testing.T) {
 		t.Fatal(err)
 	}
 	nz := firewalld.Scope{Name: "newzone"}
-	if _, err := f.eng.AddPermanentRule(nz, "rule tcp-mss-clamp value=1300"); err != nil {
+	if _, err := f.eng.AddPermanentRule(context.Background(), nz, "rule tcp-mss-clamp value=1300"); err != nil {
 		t.Fatalf("permanent rule for a zone firewalld has only permanently: %v", err)
 	}
-	if rules, err := f.eng.PermanentRules(nz); err != nil || len(rules) != 1 {
+	if rules, err := f.eng.PermanentRules(context.Background(), nz); err != nil || len(rules) != 1 {
 		t.Errorf("PermanentRules = %q, %v", rules, err)
 	}
 	_, err := f.eng.AddRule(ctx, nz, "rule tcp-mss-clamp value=1300", 0)
 	wantCode(t, err, firewalld.InvalidZone)
-	_, err = f.eng.AddPermanentRule(firewalld.Scope{Name: "nosuch"}, "rule tcp-mss-clamp")
+	_, err = f.eng.AddPermanentRule(context.Background(), firewalld.Scope{Name: "nosuch"}, "rule tcp-mss-clamp")
 	wantCode(t, err, firewalld.InvalidZone)
 }

@@ -76,10 +76,11 @@ func (e *Engine) RuntimeToPermanent(ctx context.Context) error {
 }
 
 // AddPermanentRule adds a rule to the permanent configuration only.
-func (e *Engine) AddPermanentRule(t firewalld.Scope, text string) (string, error) {
+func (e *Engine) AddPermanentRule(ctx context.Context, t firewalld.Scope, text string) (string, error) {
+	known := e.permanentlyKnown(ctx, t)
 	e.mu.Lock()
 	defer e.unlock()
-	s, rule, err := e.resolvePermanent(t, text)
+	s, rule, err := e.resolvePermanent(t, known, text)
 	if err != nil {
 		return "", err
 	}
@@ -92,10 +93,11 @@ func (e *Engine) AddPermanentRule(t firewalld.Scope, text string) (string, error
 }
 
 // RemovePermanentRule removes a rule from the permanent configuration only.
-func (e *Engine) RemovePermanentRule(t firewalld.Scope, text string) (string, error) {
+func (e *Engine) RemovePermanentRule(ctx context.Context, t firewalld.Scope, text string) (string, error) {
+	known := e.permanentlyKnown(ctx, t)
 	e.mu.Lock()
 	defer e.unlock()
-	s, rule, err := e.resolvePermanent(t, text)
+	s, rule, err := e.resolvePermanent(t, known, text)
 	if err != nil {
 		return "", err
 	}
@@ -109,10 +111,11 @@ func (e *Engine) RemovePermanentRule(t firewalld.Scope, text string) (string, er
 }
 
 // QueryPermanentRule reports whether the permanent configuration holds rule.
-func (e *Engine) QueryPermanentRule(t firewalld.Scope, text string) (bool, error) {
+func (e *Engine) QueryPermanentRule(ctx context.Context, t firewalld.Scope, text string) (bool, error) {
+	known := e.permanentlyKnown(ctx, t)
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	s, rule, err := e.resolvePermanent(t, text)
+	s, rule, err := e.resolvePermanent(t, known, text)
 	if err != nil {
 		return false, err
 	}
@@ -120,10 +123,11 @@ func (e *Engine) QueryPermanentRule(t firewalld.Scope, text string) (bool, error
 }
 
 // PermanentRules lists a scope's permanent rules in canonical form.
-func (e *Engine) PermanentRules(t firewalld.Scope) ([]string, error) {
+func (e *Engine) PermanentRules(ctx context.Context, t firewalld.Scope) ([]string, error) {
+	known := e.permanentlyKnown(ctx, t)
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	s, err := e.permanentScope(t)
+	s, err := e.permanentScope(t, known)
 	if err != nil {
 		return nil, err
 	}
@@ -153,36 +157,43 @@ type PermanentNamer interface {
 	PermanentNames(ctx context.Context) (zones, policies []string, err error)
 }
 
-// permanentScope resolves a target for a permanent change: a zone or policy
-// of the runtime, or one the environment has only permanently.
-func (e *Engine) permanentScope(t firewalld.Scope) (firewalld.Scope, error) {
-	s, err := e.scope(t)
-	if err == nil || t.Name == "" {
-		return s, err
-	}
+// permanentlyKnown reports whether the environment has t permanently
+// though its runtime lacks it (firewalld's --permanent --new-zone, before a
+// reload). It asks the environment without holding the lock: the answer
+// comes over D-Bus.
+func (e *Engine) permanentlyKnown(ctx context.Context, t firewalld.Scope) bool {
+	e.mu.Lock()
+	_, err := e.scope(t)
 	pn, ok := e.env.(PermanentNamer)
-	if !ok {
-		return s, err
+	e.mu.Unlock()
+	if err == nil || t.Name == "" || !ok {
+		return false
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	zones, policies, perr := pn.PermanentNames(ctx)
-	if perr != nil {
-		return s, err
+	zones, policies, err := pn.PermanentNames(ctx)
+	if err != nil {
+		return false
 	}
-	names := zones
 	if t.Policy {
-		names = policies
+		return slices.Contains(policies, t.Name)
 	}
-	if !slices.Contains(names, t.Name) {
-		return s, err
+	return slices.Contains(zones, t.Name)
+}
+
+// permanentScope resolves a target for a permanent change: a zone or policy
+// of the runtime, or one the environment has only permanently (known).
+func (e *Engine) permanentScope(t firewalld.Scope, known bool) (firewalld.Scope, error) {
+	s, err := e.scope(t)
+	if err != nil && known {
+		return t, nil
 	}
-	return firewalld.Scope{Policy: t.Policy, Name: t.Name}, nil
+	return s, err
 }
 
 // resolvePermanent is resolve for permanent changes.
-func (e *Engine) resolvePermanent(t firewalld.Scope, text string) (firewalld.Scope, *richrule.Rule, error) {
-	return e.resolveIn(e.permanentScope, t, text)
+func (e *Engine) resolvePermanent(t firewalld.Scope, known bool, text string) (firewalld.Scope, *richrule.Rule, error) {
+	return e.resolveIn(func(t firewalld.Scope) (firewalld.Scope, error) { return e.permanentScope(t, known) }, t, text)
 }
 
 // savePermanent changes one scope's permanent rules through edit and writes

@@ -63,7 +63,7 @@ func (e *Engine) RemoveRule(ctx context.Context, t firewalld.Scope, text string)
 }
 
 // QueryRule reports whether the runtime holds the rule.
-func (e *Engine) QueryRule(t firewalld.Scope, text string) (bool, error) {
+func (e *Engine) QueryRule(_ context.Context, t firewalld.Scope, text string) (bool, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	s, rule, err := e.resolve(t, text)
@@ -75,7 +75,7 @@ func (e *Engine) QueryRule(t firewalld.Scope, text string) (bool, error) {
 
 // Rules lists a zone's or policy's runtime rules in canonical form, in the
 // order they were added.
-func (e *Engine) Rules(t firewalld.Scope) ([]string, error) {
+func (e *Engine) Rules(_ context.Context, t firewalld.Scope) ([]string, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	s, err := e.scope(t)
@@ -96,14 +96,16 @@ type RuleCounter struct {
 }
 
 // Counters reads the kernel counters of a zone's or policy's runtime rules.
+// The kernel is read before taking the lock (the backend serialises its
+// own calls); a rule added meanwhile counts zero.
 func (e *Engine) Counters(ctx context.Context, t firewalld.Scope) ([]RuleCounter, error) {
+	all, err := e.backend.Counters(ctx)
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	s, err := e.scope(t)
-	if err != nil {
-		return nil, err
+	s, serr := e.scope(t)
+	if serr != nil {
+		return nil, serr
 	}
-	all, err := e.backend.Counters(ctx)
 	if err != nil {
 		return nil, errorf(firewalld.CommandFailed, "reading counters: %v", err)
 	}
@@ -267,9 +269,8 @@ func (e *Engine) names(policies bool) []string {
 	return []string{}
 }
 
-// Dump describes what the kernel holds for us now, counters included.
+// Dump describes what the kernel holds for us now, counters included. It
+// takes no lock: the backend serialises its own calls.
 func (e *Engine) Dump(ctx context.Context) (string, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
 	return e.backend.Dump(ctx)
 }
