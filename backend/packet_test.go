@@ -22,7 +22,10 @@ var kernels = []struct {
 	{
 		name: "nftables",
 		open: func(t testing.TB, tp *systest.Topology) backend.Backend {
-			b := nft.New(nft.WithNetNSFd(tp.Router.FD(t)))
+			b, err := nft.New(nft.WithNetNS(tp.Router.Path))
+			if err != nil {
+				t.Fatal(err)
+			}
 			t.Cleanup(func() { b.Close() })
 			return b
 		},

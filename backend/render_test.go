@@ -36,7 +36,11 @@ func TestRenderCompiled(t *testing.T) {
 			if err != nil {
 				iptText = "# iptables cannot express this ruleset: " + err.Error() + "\n"
 			}
-			for _, g := range []struct{ ext, got string }{{".nft", nft.Render(rs)}, {".ipt", iptText}} {
+			nftText, err := nft.Render(rs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, g := range []struct{ ext, got string }{{".nft", nftText}, {".ipt", iptText}} {
 				path := base + g.ext
 				if update {
 					if err := os.WriteFile(path, []byte(g.got), 0o644); err != nil {

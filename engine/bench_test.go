@@ -21,7 +21,10 @@ import (
 func BenchmarkAddRule(b *testing.B) {
 	systest.RequireRoot(b)
 	ns := systest.NewNS(b)
-	be := nft.New(nft.WithNetNSFd(ns.FD(b)))
+	be, err := nft.New(nft.WithNetNS(ns.Path))
+	if err != nil {
+		b.Fatal(err)
+	}
 	b.Cleanup(func() { _ = be.Flush(context.Background()); be.Close() })
 	dir := b.TempDir()
 	sizes := []int{400, 200, 200, 100, 100}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"os"
 
 	"github.com/mdlayher/netlink"
 	"golang.org/x/sys/unix"
@@ -33,18 +32,9 @@ type nfConn struct {
 
 // dialNF opens a netfilter netlink socket in the namespace the tools run in.
 func (r runner) dialNF() (*nfConn, error) {
-	cfg := &netlink.Config{}
-	if r.netns != "" {
-		f, err := os.Open(r.netns)
-		if err != nil {
-			return nil, fmt.Errorf("opening network namespace %s: %w", r.netns, err)
-		}
-		defer f.Close()
-		cfg.NetNS = int(f.Fd())
-	}
-	c, err := netlink.Dial(unix.NETLINK_NETFILTER, cfg)
+	c, err := nfnl.Dial(r.netns)
 	if err != nil {
-		return nil, fmt.Errorf("opening a netfilter netlink socket: %w", err)
+		return nil, err
 	}
 	return &nfConn{c: c}, nil
 }

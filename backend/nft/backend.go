@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"sync"
 	"syscall"
 
@@ -16,7 +17,7 @@ import (
 // Backend makes the kernel hold a Ruleset in table inet mssclamp, through
 // netlink. It is safe for concurrent use: one lock serializes its calls.
 type Backend struct {
-	netns int
+	netns string
 	dial  nltest.Func
 
 	mu      sync.Mutex
@@ -31,24 +32,29 @@ var _ backend.Backend = (*Backend)(nil)
 // Option configures a Backend.
 type Option func(*Backend)
 
-// WithNetNSFd makes the Backend work in the network namespace the file
-// descriptor refers to, without moving any thread of the caller (netlink
-// sockets are opened there, as nftables.WithNetNSFd does).
-func WithNetNSFd(fd int) Option { return func(b *Backend) { b.netns = fd } }
+// WithNetNS makes the Backend work in the network namespace at path (for
+// example /run/netns/NAME), without moving any thread of the caller:
+// netlink sockets are opened there.
+func WithNetNS(path string) Option { return func(b *Backend) { b.netns = path } }
 
 // WithTestDial hands every netlink message to fn instead of the kernel, as
 // nftables.WithTestDial does: for unit tests. fn receives each request (a
 // batch as one slice, from begin to end) and returns the kernel's replies.
 func WithTestDial(fn nltest.Func) Option { return func(b *Backend) { b.dial = fn } }
 
-// New returns a Backend. It opens its netlink socket when first used;
-// Close closes it.
-func New(opts ...Option) *Backend {
+// New returns a Backend, checking that its network namespace exists. It
+// opens its netlink socket when first used; Close closes it.
+func New(opts ...Option) (*Backend, error) {
 	b := &Backend{}
 	for _, o := range opts {
 		o(b)
 	}
-	return b
+	if b.netns != "" {
+		if _, err := os.Stat(b.netns); err != nil {
+			return nil, fmt.Errorf("nftables backend: %w", err)
+		}
+	}
+	return b, nil
 }
 
 // use runs fn with the Backend's netlink socket, opening it if needed; b.mu

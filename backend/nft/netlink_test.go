@@ -8,13 +8,15 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/firewalld-mssclamp/mssclamp/backend"
 	"golang.org/x/sys/unix"
+
+	"github.com/firewalld-mssclamp/mssclamp/backend"
 )
 
 func newFake(t *testing.T) (*fakeKernel, *Backend) {
 	k := &fakeKernel{gen: 7}
-	return k, New(WithTestDial(k.dial))
+	be, _ := New(WithTestDial(k.dial))
+	return k, be
 }
 
 func mustApply(t *testing.T, b *Backend, rs *backend.Ruleset) {

@@ -1,6 +1,7 @@
 package nft
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/firewalld-mssclamp/mssclamp/backend"
@@ -10,17 +11,16 @@ import (
 // as `nft list table inet mssclamp` shows it (counters left out), so that a
 // person can read it and `nft -f` can load it. Hash-keyed sets (interfaces,
 // MACs) are listed by the kernel in no fixed order; Render keeps the
-// Ruleset's. A ruleset Apply would refuse renders as a comment saying why.
-func Render(rs *backend.Ruleset) string {
+// Ruleset's. A ruleset Apply would refuse is an error, as in ipt.Render.
+func Render(rs *backend.Ruleset) (string, error) {
 	p, err := newPlan(rs, nil)
-	if err != nil {
-		return "# cannot render the ruleset: " + err.Error() + "\n"
+	if err == nil {
+		var s string
+		if s, err = p.render(); err == nil {
+			return s, nil
+		}
 	}
-	s, err := p.render()
-	if err != nil {
-		return "# cannot render the ruleset: " + err.Error() + "\n"
-	}
-	return s
+	return "", fmt.Errorf("nftables backend: %w", err)
 }
 
 func (p *plan) render() (string, error) {

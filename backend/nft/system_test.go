@@ -9,9 +9,10 @@ import (
 	"strings"
 	"testing"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/firewalld-mssclamp/mssclamp/backend"
 	"github.com/firewalld-mssclamp/mssclamp/internal/systest"
-	"golang.org/x/sys/unix"
 )
 
 // foreignTable belongs to someone else: no test may change it. Its forward
@@ -60,7 +61,10 @@ func newSysEnv(t *testing.T) *sysEnv {
 
 // newSysBackend is a Backend aimed at ns, closed at Cleanup.
 func newSysBackend(t testing.TB, ns *systest.NS) *Backend {
-	b := New(WithNetNSFd(ns.FD(t)))
+	b, err := New(WithNetNS(ns.Path))
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(func() { b.Close() })
 	return b
 }
@@ -112,7 +116,7 @@ func normalize(s string) string {
 
 func (e *sysEnv) wantRendered(t *testing.T, rs *backend.Ruleset) {
 	t.Helper()
-	got, want := normalize(e.list(t, false)), normalize(Render(rs))
+	got, want := normalize(e.list(t, false)), normalize(mustRender(t, rs))
 	if got != want {
 		t.Errorf("the kernel's table differs from Render:\n--- kernel\n%s\n--- Render\n%s", got, want)
 	}
@@ -126,7 +130,7 @@ func TestSystemApplyMatchesRender(t *testing.T) {
 			// A full build creates objects in Render's order: only hash
 			// sets' elements may come in another order.
 			got := elementsRE.ReplaceAllStringFunc(counterRE.ReplaceAllString(e.list(t, false), "counter"), sortElements)
-			if want := elementsRE.ReplaceAllStringFunc(Render(tc.rs), sortElements); got != want {
+			if want := elementsRE.ReplaceAllStringFunc(mustRender(t, tc.rs), sortElements); got != want {
 				t.Errorf("nft lists:\n%s\nRender:\n%s", got, want)
 			}
 			if out, _, err := e.ns.Exec("nft", "-j", "list", "table", "inet", TableName); err != nil || !strings.Contains(out, `"table"`) {
@@ -357,7 +361,7 @@ func TestSystemDump(t *testing.T) {
 		t.Logf("%s:\n%s", tc.name, dump)
 		// Without handles, comments and counters, Dump reads like Render.
 		plain := regexp.MustCompile(` # handle \d+|\n\t\t# [^\n]*`).ReplaceAllString(dump, "")
-		if got, want := normalize(plain), normalize(Render(tc.rs)); got != want {
+		if got, want := normalize(plain), normalize(mustRender(t, tc.rs)); got != want {
 			t.Errorf("%s: Dump differs from Render:\n%s\n---\n%s", tc.name, got, want)
 		}
 	}

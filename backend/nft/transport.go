@@ -10,6 +10,8 @@ import (
 	"github.com/mdlayher/netlink"
 	"github.com/mdlayher/netlink/nltest"
 	"golang.org/x/sys/unix"
+
+	"github.com/firewalld-mssclamp/mssclamp/internal/nfnl"
 )
 
 // transport carries our netlink messages to nf_tables. The batch is sent by
@@ -36,10 +38,10 @@ type nlTransport struct {
 	c *netlink.Conn
 }
 
-func dialNetlink(netns int) (*nlTransport, error) {
-	c, err := netlink.Dial(unix.NETLINK_NETFILTER, &netlink.Config{NetNS: netns})
+func dialNetlink(netns string) (*nlTransport, error) {
+	c, err := nfnl.Dial(netns)
 	if err != nil {
-		return nil, fmt.Errorf("opening a netfilter netlink socket: %w", err)
+		return nil, err
 	}
 	// Errors carry the kernel's message.
 	if err := c.SetOption(netlink.ExtendedAcknowledge, true); err != nil {

@@ -34,12 +34,13 @@ func offlineBackendRules(dir, defaultZone, explicit string, m machine, warn func
 	if err != nil {
 		return "", "", firewalld.Errorf(firewalld.CommandFailed, "compiling the stored rules: %v", err)
 	}
+	render := nft.Render
 	if sel.Kind == backend.KindIptables {
-		text, err := ipt.Render(rs)
-		if err != nil {
-			return "", "", firewalld.Errorf(firewalld.CommandFailed, "rendering for iptables: %v", err)
-		}
-		return sel.Kind, text, nil
+		render = ipt.Render
 	}
-	return sel.Kind, nft.Render(rs), nil
+	text, err := render(rs)
+	if err != nil {
+		return "", "", firewalld.Errorf(firewalld.CommandFailed, "rendering for %s: %v", sel.Kind, err)
+	}
+	return sel.Kind, text, nil
 }

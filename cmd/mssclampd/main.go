@@ -170,14 +170,17 @@ func serve(o options, log *slog.Logger) error {
 
 // newBackend builds the chosen backend for the namespace we run in.
 func newBackend(k backend.Kind) (backend.Backend, error) {
+	var b backend.Backend
+	var err error
 	if k == backend.KindIptables {
-		b, err := ipt.New()
-		if err != nil {
-			return nil, fmt.Errorf("iptables backend: %w", err)
-		}
-		return b, nil
+		b, err = ipt.New() // its errors say "iptables backend: ..."
+	} else {
+		b, err = nft.New()
 	}
-	return nft.New(), nil
+	if err != nil {
+		return nil, err
+	}
+	return b, nil
 }
 
 // cleanupOnExit follows firewalld's CleanupOnExit (default yes): on a

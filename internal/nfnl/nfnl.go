@@ -7,6 +7,8 @@ package nfnl
 import (
 	"encoding/binary"
 	"errors"
+	"fmt"
+	"os"
 
 	"github.com/mdlayher/netlink"
 	"golang.org/x/sys/unix"
@@ -77,4 +79,24 @@ func ForAttrs(data []byte, fn func(typ uint16, ad *netlink.AttributeDecoder)) {
 	for ad.Next() {
 		fn(ad.Type(), ad)
 	}
+}
+
+// Dial opens a netfilter netlink socket in the network namespace at path
+// (e.g. /run/netns/NAME), or in the current one when path is "". No thread
+// of the caller moves: the socket is opened there.
+func Dial(netns string) (*netlink.Conn, error) {
+	cfg := &netlink.Config{}
+	if netns != "" {
+		f, err := os.Open(netns)
+		if err != nil {
+			return nil, fmt.Errorf("opening network namespace %s: %w", netns, err)
+		}
+		defer f.Close()
+		cfg.NetNS = int(f.Fd())
+	}
+	c, err := netlink.Dial(unix.NETLINK_NETFILTER, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("opening a netfilter netlink socket: %w", err)
+	}
+	return c, nil
 }
