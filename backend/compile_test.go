@@ -1,7 +1,6 @@
 package backend
 
 import (
-	"flag"
 	"os"
 	"path/filepath"
 	"slices"
@@ -10,10 +9,9 @@ import (
 	"testing"
 
 	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
+	"github.com/firewalld-mssclamp/mssclamp/internal/testutil"
 	"github.com/firewalld-mssclamp/mssclamp/richrule"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 // TestCompileGolden compiles every testdata/compile/*.txt case and compares
 // the neutral rendering with the golden part of the same file.
@@ -52,7 +50,7 @@ func TestCompileGolden(t *testing.T) {
 			default:
 				got = rs.String()
 			}
-			if *update {
+			if *testutil.Update {
 				if err := os.WriteFile(file, []byte(input+"\n----\n"+got), 0o644); err != nil {
 					t.Fatal(err)
 				}

@@ -9,6 +9,7 @@ import (
 	"github.com/firewalld-mssclamp/mssclamp/backend"
 	"github.com/firewalld-mssclamp/mssclamp/backend/ipt"
 	"github.com/firewalld-mssclamp/mssclamp/backend/nft"
+	"github.com/firewalld-mssclamp/mssclamp/internal/testutil"
 )
 
 // TestRenderCompiled renders what Compile makes of every testdata/compile
@@ -19,7 +20,6 @@ func TestRenderCompiled(t *testing.T) {
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no compile cases: %v", err)
 	}
-	update := os.Getenv("UPDATE_GOLDEN") != "" || flagUpdate()
 	for _, file := range files {
 		base := strings.TrimSuffix(file, ".txt")
 		t.Run(filepath.Base(base), func(t *testing.T) {
@@ -40,31 +40,8 @@ func TestRenderCompiled(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, g := range []struct{ ext, got string }{{".nft", nftText}, {".ipt", iptText}} {
-				path := base + g.ext
-				if update {
-					if err := os.WriteFile(path, []byte(g.got), 0o644); err != nil {
-						t.Fatal(err)
-					}
-					continue
-				}
-				want, err := os.ReadFile(path)
-				if err != nil {
-					t.Fatalf("%v (run with -update)", err)
-				}
-				if string(want) != g.got {
-					t.Errorf("%s differs from what the backend renders now (run with -update and review the diff):\n%s", path, g.got)
-				}
-			}
+			testutil.Golden(t, base+".nft", nftText)
+			testutil.Golden(t, base+".ipt", iptText)
 		})
 	}
-}
-
-func flagUpdate() bool {
-	for _, a := range os.Args {
-		if a == "-update" || a == "-test.update" || a == "--update" || a == "-update=true" || a == "-test.update=true" {
-			return true
-		}
-	}
-	return false
 }

@@ -1,8 +1,9 @@
 package backend
 
 import (
-	"strings"
 	"testing"
+
+	"github.com/firewalld-mssclamp/mssclamp/internal/testutil"
 )
 
 type fakeProber struct {
@@ -38,14 +39,8 @@ func TestSelect(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			sel, err := Select(tc.explicit, tc.p)
-			if tc.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
-					t.Fatalf("Select() error = %v, want %q", err, tc.wantErr)
-				}
+			if testutil.WantErr(t, err, tc.wantErr) {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if sel.Kind != tc.want {
 				t.Errorf("Select() = %s (%s), want %s", sel.Kind, sel.Reason, tc.want)

@@ -2,7 +2,6 @@ package migrate
 
 import (
 	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -11,10 +10,9 @@ import (
 	"testing"
 
 	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
+	"github.com/firewalld-mssclamp/mssclamp/internal/testutil"
 	"github.com/firewalld-mssclamp/mssclamp/richrule"
 )
-
-var update = flag.Bool("update", false, "rewrite the -- plan -- sections of testdata/direct/*.txt and the JSON goldens")
 
 const vectorDir = "../testdata/direct"
 
@@ -24,7 +22,7 @@ const vectorDir = "../testdata/direct"
 //	-- direct.xml --  firewalld's permanent direct configuration, verbatim
 //	-- runtime --     runtime entries, one per line: "passthrough IPV ARGS..."
 //	                  or "rule IPV TABLE CHAIN PRIORITY ARGS..."
-//	-- plan --        the expected Plan.Text (rewritten by -update)
+//	-- plan --        the expected Plan.Text (rewritten by -*testutil.Update)
 //
 // Lines before the first section describe the vector.
 type vectorFile struct {
@@ -207,7 +205,7 @@ func TestVectors(t *testing.T) {
 			v := readVectorFile(t, path)
 			plan := planOf(t, v)
 			got := plan.Text()
-			if *update {
+			if *testutil.Update {
 				if _, ok := v.sections["plan"]; !ok {
 					v.order = append(v.order, "plan")
 				}
@@ -291,7 +289,7 @@ func TestJSONGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	path := filepath.Join(vectorDir, "issue.json")
-	if *update {
+	if *testutil.Update {
 		if err := os.WriteFile(path, got, 0o644); err != nil {
 			t.Fatal(err)
 		}

@@ -3,17 +3,15 @@ package mss
 import (
 	"bufio"
 	"errors"
-	"flag"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/firewalld-mssclamp/mssclamp/internal/testutil"
 	"github.com/firewalld-mssclamp/mssclamp/richrule"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/mss")
 
 const vectorDir = "../testdata/mss"
 
@@ -176,14 +174,8 @@ func TestParseEncap(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
 			e, err := ParseEncap(tt.in)
-			if tt.err != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.err) {
-					t.Fatalf("error %v, want one containing %q", err, tt.err)
-				}
+			if testutil.WantErr(t, err, tt.err) {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if e.String() != tt.want {
 				t.Errorf("%q reads as %q, want %q", tt.in, e.String(), tt.want)
@@ -270,20 +262,7 @@ func TestInterfaceMTU(t *testing.T) {
 
 func golden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join(vectorDir, name)
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./mss -update)", err)
-	}
-	if string(want) != got {
-		t.Errorf("%s differs (go test ./mss -update rewrites it); got:\n%s", name, got)
-	}
+	testutil.Golden(t, filepath.Join(vectorDir, name), got)
 }
 
 // TestLoopbackMTU: loopback's MTU (65536) is more than an IP packet can be;

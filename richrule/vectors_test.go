@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"encoding/xml"
 	"errors"
-	"flag"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -13,9 +12,8 @@ import (
 	"testing"
 
 	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
+	"github.com/firewalld-mssclamp/mssclamp/internal/testutil"
 )
-
-var update = flag.Bool("update", false, "rewrite the => and !> lines of testdata/richrule/*.txt from the parser")
 
 const vectorDir = "../testdata/richrule"
 
@@ -167,7 +165,7 @@ func TestVectors(t *testing.T) {
 	if len(vs) < 200 {
 		t.Errorf("only %d vectors, want at least 200", len(vs))
 	}
-	if *update {
+	if *testutil.Update {
 		rewriteVectors(t, vs, texts)
 		vs, _ = loadVectors(t)
 	}
@@ -175,7 +173,7 @@ func TestVectors(t *testing.T) {
 	for _, v := range vs {
 		t.Run(v.name(), func(t *testing.T) {
 			if v.want == nil {
-				t.Fatalf("no => or !> line (run with -update)")
+				t.Fatalf("no => or !> line (run with -*testutil.Update)")
 			}
 			if (v.differs != "") != (v.fw != nil) {
 				t.Errorf("a difference (~) needs what firewalld does (fw=>/fw!>), and the other way round")

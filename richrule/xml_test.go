@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
+	"github.com/firewalld-mssclamp/mssclamp/internal/testutil"
 )
 
 // zoneFile is the part of a firewalld zone or policy file we read: its
@@ -22,19 +23,7 @@ const xmlDir = "../testdata/richrule/xml"
 
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join(xmlDir, name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update)", err)
-	}
-	if string(got) != string(want) {
-		t.Errorf("%s differs:\n--- got\n%s\n--- want\n%s", name, got, want)
-	}
+	testutil.Golden(t, filepath.Join(xmlDir, name), string(got))
 }
 
 // TestXMLReadFirewalld reads a zone file written by firewalld 1.3.3's own

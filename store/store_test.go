@@ -1,9 +1,7 @@
 package store
 
 import (
-	"bytes"
 	"errors"
-	"flag"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -12,10 +10,9 @@ import (
 	"testing"
 
 	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
+	"github.com/firewalld-mssclamp/mssclamp/internal/testutil"
 	"github.com/firewalld-mssclamp/mssclamp/richrule"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/store/golden")
 
 const testdata = "../testdata/store"
 
@@ -78,27 +75,10 @@ func readString(t *testing.T, path string) string {
 	return string(b)
 }
 
-// golden compares a saved file with testdata/store/golden/REL, or rewrites
-// it with -update.
+// golden compares a saved file with testdata/store/golden/REL.
 func golden(t *testing.T, got []byte, rel string) {
 	t.Helper()
-	path := filepath.Join(testdata, "golden", rel)
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file:\n--- got\n%s--- want\n%s", rel, got, want)
-	}
+	testutil.Golden(t, filepath.Join(testdata, "golden", rel), string(got))
 }
 
 func goldenZones(t *testing.T) []*Zone {

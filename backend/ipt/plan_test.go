@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/firewalld-mssclamp/mssclamp/backend"
+	"github.com/firewalld-mssclamp/mssclamp/internal/testutil"
 	"github.com/firewalld-mssclamp/mssclamp/richrule"
 )
 
@@ -227,14 +228,8 @@ func TestFindTools(t *testing.T) {
 			versions["/old/ip6tables-restore"] = "ip6tables-restore v1.6.1"
 			versions["/old/iptables-save"], versions["/old/ip6tables"], versions["/old/ip6tables-save"] = "v1.6.1", "v1.6.1", "v1.6.1"
 			got, err := findTools(tc.mode, tc.look, version)
-			if tc.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
-					t.Fatalf("err = %v, want %q", err, tc.wantErr)
-				}
+			if testutil.WantErr(t, err, tc.wantErr) {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if got.mode != tc.wantMode || got.restore[ipv6] != tc.wantV6Rest {
 				t.Errorf("got %+v", got)

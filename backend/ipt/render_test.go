@@ -2,7 +2,6 @@ package ipt
 
 import (
 	"errors"
-	"flag"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -11,10 +10,9 @@ import (
 	"testing"
 
 	"github.com/firewalld-mssclamp/mssclamp/backend"
+	"github.com/firewalld-mssclamp/mssclamp/internal/testutil"
 	"github.com/firewalld-mssclamp/mssclamp/richrule"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/ipt")
 
 func goldenPath(name string) string {
 	return filepath.Join("..", "..", "testdata", "ipt", name+".rules")
@@ -28,7 +26,7 @@ func TestRenderGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			path := goldenPath(tc.name)
-			if *update {
+			if *testutil.Update {
 				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 					t.Fatal(err)
 				}

@@ -15,6 +15,7 @@ import (
 	mdbus "github.com/firewalld-mssclamp/mssclamp/dbus"
 	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
 	"github.com/firewalld-mssclamp/mssclamp/internal/systest"
+	"github.com/firewalld-mssclamp/mssclamp/internal/testutil"
 	"github.com/firewalld-mssclamp/mssclamp/migrate"
 	"github.com/firewalld-mssclamp/mssclamp/mss"
 )
@@ -45,7 +46,7 @@ func TestSuggestTranscript(t *testing.T) {
 		}, nil)
 	})
 	t.Run("binary", func(t *testing.T) {
-		if *update {
+		if *testutil.Update {
 			t.Skip("-update rewrites from the in-process run")
 		}
 		systest.RequireCommands(t, "go")
@@ -101,7 +102,7 @@ func TestMigrateTranscripts(t *testing.T) {
 		w := newWorld(t, true)
 		seedDirect(w.fw)
 		runTranscript(t, filepath.Join(transcriptDir, "migrate-firewalld.txt"), w.run, vars)
-		if *update {
+		if *testutil.Update {
 			return
 		}
 		// What the transcript's --apply left in firewalld's direct

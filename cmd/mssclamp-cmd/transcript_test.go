@@ -1,16 +1,15 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
-)
 
-var update = flag.Bool("update", false, "rewrite the 1>, 2> and exit lines of testdata/cli/*.txt from what the command does")
+	"github.com/firewalld-mssclamp/mssclamp/internal/testutil"
+)
 
 // transcriptDir holds the transcripts: see its README.
 const transcriptDir = "../../testdata/cli"
@@ -81,7 +80,7 @@ func runTranscript(t *testing.T, path string, run runner, vars map[string]string
 			got.stdout = strings.ReplaceAll(got.stdout, v, "$"+k)
 			got.stderr = strings.ReplaceAll(got.stderr, v, "$"+k)
 		}
-		if *update {
+		if *testutil.Update {
 			s.want = got
 			continue
 		}
@@ -90,7 +89,7 @@ func runTranscript(t *testing.T, path string, run runner, vars map[string]string
 				formatResult(got), formatResult(s.want))
 		}
 	}
-	if *update {
+	if *testutil.Update {
 		writeTranscript(t, path, steps, trailer)
 	}
 }

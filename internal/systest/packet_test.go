@@ -3,8 +3,9 @@ package systest
 import (
 	"encoding/binary"
 	"net/netip"
-	"strings"
 	"testing"
+
+	"github.com/firewalld-mssclamp/mssclamp/internal/testutil"
 )
 
 // tcpPacket builds an IPv4 or IPv6 packet carrying a TCP header with the given flags and options.
@@ -55,13 +56,10 @@ func TestParseSegment(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := parseSegment(tc.pkt)
-			if tc.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
-					t.Fatalf("parseSegment: err %v, want %q", err, tc.wantErr)
-				}
+			if testutil.WantErr(t, err, tc.wantErr) {
 				return
 			}
-			if err != nil || got != tc.want {
+			if got != tc.want {
 				t.Fatalf("parseSegment = %v, %v; want %v", got, err, tc.want)
 			}
 		})

@@ -1,0 +1,54 @@
+// Package testutil holds what the tests of every package share: the -update
+// flag and golden files, and the error check of table tests. Only tests
+// import it.
+package testutil
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// Update is -update: tests rewrite their golden files and the expected
+// parts of their vectors from what the code does, instead of comparing.
+var Update = flag.Bool("update", false, "rewrite golden files and vectors from what the code does")
+
+// Golden compares got with the file at path, or writes it there with
+// -update.
+func Golden(t testing.TB, path, got string) {
+	t.Helper()
+	if *Update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run the test with -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("%s differs (run the test with -update to accept); got:\n%s", path, got)
+	}
+}
+
+// WantErr checks err against a table test's expectation: with want set, err
+// must contain it, and the case is done (true); without, err must be nil.
+func WantErr(t testing.TB, err error, want string) (done bool) {
+	t.Helper()
+	if want == "" {
+		if err != nil {
+			t.Fatal(err)
+		}
+		return false
+	}
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("error %v, want one containing %q", err, want)
+	}
+	return true
+}
