@@ -10,6 +10,7 @@ import (
 	godbus "github.com/godbus/dbus/v5"
 
 	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
+	"github.com/firewalld-mssclamp/mssclamp/internal/testutil"
 )
 
 // TestServiceErrorEveryCode: every firewalld code becomes its own D-Bus
@@ -87,39 +88,28 @@ func TestMapServiceError(t *testing.T) {
 	for _, c := range []struct {
 		name string
 		err  error
-		want textErr
+		want testutil.Coded
 	}{
 		{"coded", godbus.Error{Name: ServiceErrorPrefix + "INVALID_ZONE", Body: []any{"INVALID_ZONE: nope"}},
-			textErr{firewalld.InvalidZone, "INVALID_ZONE: nope"}},
+			testutil.Coded{Code: firewalld.InvalidZone, Text: "INVALID_ZONE: nope"}},
 		{"name wins over text", godbus.Error{Name: ServiceErrorPrefix + "NOT_AUTHORIZED", Body: []any{"uid 1000 may not"}},
-			textErr{firewalld.NotAuthorized, "NOT_AUTHORIZED: uid 1000 may not"}},
+			testutil.Coded{Code: firewalld.NotAuthorized, Text: "NOT_AUTHORIZED: uid 1000 may not"}},
 		{"unknown name", godbus.Error{Name: ServiceErrorPrefix + "NEW_CODE", Body: []any{"INVALID_RULE: x"}},
-			textErr{firewalld.InvalidRule, "INVALID_RULE: x"}},
+			testutil.Coded{Code: firewalld.InvalidRule, Text: "INVALID_RULE: x"}},
 		{"gone", godbus.Error{Name: "org.freedesktop.DBus.Error.ServiceUnknown", Body: []any{"The name is not activatable"}},
-			textErr{firewalld.NotRunning, ErrServiceNotRunning.Error()}},
-		{"no reply", godbus.Error{Name: "org.freedesktop.DBus.Error.NoReply"}, textErr{firewalld.NotRunning, ErrServiceNotRunning.Error()}},
+			testutil.Coded{Code: firewalld.NotRunning, Text: ErrServiceNotRunning.Error()}},
+		{"no reply", godbus.Error{Name: "org.freedesktop.DBus.Error.NoReply"}, testutil.Coded{Code: firewalld.NotRunning, Text: ErrServiceNotRunning.Error()}},
 		{"bus policy", godbus.Error{Name: "org.freedesktop.DBus.Error.AccessDenied", Body: []any{"Rejected send message"}},
-			textErr{firewalld.NotAuthorized, "NOT_AUTHORIZED: Rejected send message"}},
+			testutil.Coded{Code: firewalld.NotAuthorized, Text: "NOT_AUTHORIZED: Rejected send message"}},
 		{"other bus error", godbus.Error{Name: "org.freedesktop.DBus.Error.UnknownMethod", Body: []any{"No such method"}},
-			textErr{firewalld.UnknownError, "No such method"}},
-		{"not a bus error", fmt.Errorf("connection closed"), textErr{firewalld.UnknownError, "calling mssclampd: connection closed"}},
+			testutil.Coded{Code: firewalld.UnknownError, Text: "No such method"}},
+		{"not a bus error", fmt.Errorf("connection closed"), testutil.Coded{Code: firewalld.UnknownError, Text: "calling mssclampd: connection closed"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			got := asText(mapServiceError(c.err))
+			got := testutil.CodedOf(mapServiceError(c.err))
 			if got != c.want {
 				t.Errorf("got %+v, want %+v", got, c.want)
 			}
 		})
 	}
-}
-
-// textErr is what a client prints for an error: its code and whole text.
-type textErr struct {
-	Code firewalld.Code
-	Text string
-}
-
-func asText(err error) textErr {
-	e := firewalld.AsError(err)
-	return textErr{e.Code, e.Error()}
 }

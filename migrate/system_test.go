@@ -2,12 +2,9 @@ package migrate
 
 import (
 	"context"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -23,7 +20,7 @@ func TestSystemMigrate(t *testing.T) {
 	systest.RequireRoot(t)
 	systest.RequireCommands(t, "go", "dbus-daemon", "firewalld", "firewall-cmd", "iptables", "ip6tables")
 	t.Parallel()
-	daemon := buildDaemon(t)
+	daemon := systest.Build(t, "../cmd/mssclampd")
 
 	tp := systest.NewTopology(t, 1400)
 	bus := systest.StartBus(t, systest.BusOptions{})
@@ -153,7 +150,7 @@ func TestSystemMigrateRollback(t *testing.T) {
 	systest.RequireRoot(t)
 	systest.RequireCommands(t, "go", "dbus-daemon", "firewalld", "firewall-cmd", "iptables")
 	t.Parallel()
-	daemon := buildDaemon(t)
+	daemon := systest.Build(t, "../cmd/mssclampd")
 	bus := systest.StartBus(t, systest.BusOptions{})
 	fw := systest.StartFirewalld(t, bus, nil, "nftables")
 	pt := strings.Fields("-t mangle -I FORWARD -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --clamp-mss-to-pmtu")
@@ -205,65 +202,9 @@ func TestSystemMigrateRollback(t *testing.T) {
 	}
 }
 
-// buildDaemon builds cmd/mssclampd from this tree into a temporary directory.
-func buildDaemon(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "mssclampd")
-	if out, err := exec.Command("go", "build", "-o", bin, "../cmd/mssclampd").CombinedOutput(); err != nil {
-		t.Fatalf("go build mssclampd: %v\n%s", err, out)
-	}
-	return bin
-}
-
 // startDaemon runs mssclampd in ns on bus, following firewalld, until the
 // test ends; it waits until mssclampd owns its bus name.
 func startDaemon(t *testing.T, bin string, bus *systest.Bus, ns *systest.NS, firewalldConf string) {
 	t.Helper()
-	dir := t.TempDir()
-	logPath := filepath.Join(dir, "mssclampd.log")
-	logf, err := os.Create(logPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer logf.Close()
-	cmd := ns.Command(bin, "--config-dir="+filepath.Join(dir, "config"), "--firewalld=auto", "--firewalld-conf="+firewalldConf)
-	cmd.Env = bus.Env()
-	cmd.Stdout, cmd.Stderr = logf, logf
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(15 * time.Second):
-			_ = cmd.Process.Kill()
-			<-exited
-		}
-		if t.Failed() {
-			log, _ := os.ReadFile(logPath)
-			t.Logf("mssclampd log:\n%s", log)
-		}
-	})
-	conn := bus.Conn(t)
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		var has bool
-		err := conn.BusObject().Call("org.freedesktop.DBus.NameHasOwner", 0, mdbus.ServiceName).Store(&has)
-		if err == nil && has {
-			return
-		}
-		select {
-		case <-exited:
-			log, _ := os.ReadFile(logPath)
-			t.Fatalf("mssclampd exited at start:\n%s", log)
-		case <-time.After(50 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			log, _ := os.ReadFile(logPath)
-			t.Fatalf("mssclampd not on the bus after 30s:\n%s", log)
-		}
-	}
+	systest.StartMssclampd(t, bin, bus, ns, "--config-dir="+filepath.Join(t.TempDir(), "config"), "--firewalld=auto", "--firewalld-conf="+firewalldConf)
 }

@@ -10,6 +10,7 @@ import (
 
 	mdbus "github.com/firewalld-mssclamp/mssclamp/dbus"
 	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
+	"github.com/firewalld-mssclamp/mssclamp/internal/testutil"
 )
 
 func TestFirewalldError(t *testing.T) {
@@ -18,16 +19,16 @@ func TestFirewalldError(t *testing.T) {
 		name string
 		err  error
 		rule *ruleArg
-		want textErr
+		want testutil.Coded
 	}{
 		{"firewalld's text, no wrapping", fmt.Errorf("adding rich rule to zone \"nope\": %w", firewalld.Errorf(firewalld.InvalidZone, "nope")), nil,
-			textErr{firewalld.InvalidZone, "INVALID_ZONE: nope"}},
+			testutil.Coded{Code: firewalld.InvalidZone, Text: "INVALID_ZONE: nope"}},
 		{"not running, for a rule", fmt.Errorf("x: %w", mdbus.ErrNotRunning), &r,
-			textErr{firewalld.NotRunning, "NOT_RUNNING: FirewallD is not running, and 'rule service name=\"http\" accept' is not a tcp-mss-clamp rule: only firewalld can hold it"}},
-		{"not running", mdbus.ErrNotRunning, nil, textErr{firewalld.NotRunning, "NOT_RUNNING: FirewallD is not running"}},
+			testutil.Coded{Code: firewalld.NotRunning, Text: "NOT_RUNNING: FirewallD is not running, and 'rule service name=\"http\" accept' is not a tcp-mss-clamp rule: only firewalld can hold it"}},
+		{"not running", mdbus.ErrNotRunning, nil, testutil.Coded{Code: firewalld.NotRunning, Text: "NOT_RUNNING: FirewallD is not running"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			got := asText(firewalldError(c.err, c.rule))
+			got := testutil.CodedOf(firewalldError(c.err, c.rule))
 			if got != c.want {
 				t.Errorf("got %+v, want %+v", got, c.want)
 			}
@@ -97,15 +98,4 @@ func TestOfflineVersion(t *testing.T) {
 	if code := run([]string{"--offline", "--version"}, env{stdout: &out, stderr: &errOut}); code != 0 || out.String() != version+"\n" {
 		t.Errorf("--offline --version: %d %q %q", code, out.String(), errOut.String())
 	}
-}
-
-// textErr is what the CLI prints for an error: its code and whole text.
-type textErr struct {
-	Code firewalld.Code
-	Text string
-}
-
-func asText(err error) textErr {
-	e := firewalld.AsError(err)
-	return textErr{e.Code, e.Error()}
 }

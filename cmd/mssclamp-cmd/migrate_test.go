@@ -188,24 +188,24 @@ func TestApplyError(t *testing.T) {
 	for _, c := range []struct {
 		name string
 		err  error
-		want textErr
+		want testutil.Coded
 	}{
-		{"policies missing", fmt.Errorf("%w: mss-fwd", migrate.ErrPoliciesMissing), textErr{firewalld.InvalidPolicy,
-			"INVALID_POLICY: the plan needs policies that do not exist yet: mss-fwd; nothing was changed: create them with the firewall-cmd commands the plan lists, then run mssclamp-cmd --migrate-direct again for a new plan"}},
-		{"stale", fmt.Errorf("%w: gone: runtime passthrough ipv4 -j X", migrate.ErrStale), textErr{firewalld.CommandFailed,
-			"COMMAND_FAILED: the direct configuration changed since the plan was made: gone: runtime passthrough ipv4 -j X; nothing was changed: run mssclamp-cmd --migrate-direct again for a new plan"}},
+		{"policies missing", fmt.Errorf("%w: mss-fwd", migrate.ErrPoliciesMissing), testutil.Coded{Code: firewalld.InvalidPolicy,
+			Text: "INVALID_POLICY: the plan needs policies that do not exist yet: mss-fwd; nothing was changed: create them with the firewall-cmd commands the plan lists, then run mssclamp-cmd --migrate-direct again for a new plan"}},
+		{"stale", fmt.Errorf("%w: gone: runtime passthrough ipv4 -j X", migrate.ErrStale), testutil.Coded{Code: firewalld.CommandFailed,
+			Text: "COMMAND_FAILED: the direct configuration changed since the plan was made: gone: runtime passthrough ipv4 -j X; nothing was changed: run mssclamp-cmd --migrate-direct again for a new plan"}},
 		{"mssclampd's code", fmt.Errorf("adding runtime zone nope: rule tcp-mss-clamp: %w; everything was undone", firewalld.Errorf(firewalld.InvalidZone, "nope")),
-			textErr{firewalld.InvalidZone, "INVALID_ZONE: adding runtime zone nope: rule tcp-mss-clamp: INVALID_ZONE: nope; everything was undone"}},
+			testutil.Coded{Code: firewalld.InvalidZone, Text: "INVALID_ZONE: adding runtime zone nope: rule tcp-mss-clamp: INVALID_ZONE: nope; everything was undone"}},
 		{"firewalld's code", fmt.Errorf("removing x: firewalld direct.removePassthrough(): %w", firewalld.Errorf(firewalld.CommandFailed, "iptables")),
-			textErr{firewalld.CommandFailed, "COMMAND_FAILED: removing x: firewalld direct.removePassthrough(): COMMAND_FAILED: iptables"}},
+			testutil.Coded{Code: firewalld.CommandFailed, Text: "COMMAND_FAILED: removing x: firewalld direct.removePassthrough(): COMMAND_FAILED: iptables"}},
 		{"firewalld gone", fmt.Errorf("listing: %w", mdbus.ErrNotRunning),
-			textErr{firewalld.NotRunning, "NOT_RUNNING: listing: FirewallD is not running"}},
+			testutil.Coded{Code: firewalld.NotRunning, Text: "NOT_RUNNING: listing: FirewallD is not running"}},
 		{"rollback incomplete keeps the cause's code", fmt.Errorf("%w; the rollback is incomplete: %w", firewalld.Errorf(firewalld.InvalidPolicy, "p"), errors.New("bus gone")),
-			textErr{firewalld.InvalidPolicy, "INVALID_POLICY: p; the rollback is incomplete: bus gone"}},
-		{"unknown", errors.New("something else"), textErr{firewalld.UnknownError, "something else"}},
+			testutil.Coded{Code: firewalld.InvalidPolicy, Text: "INVALID_POLICY: p; the rollback is incomplete: bus gone"}},
+		{"unknown", errors.New("something else"), testutil.Coded{Code: firewalld.UnknownError, Text: "something else"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			if got := asText(applyError(c.err)); got != c.want {
+			if got := testutil.CodedOf(applyError(c.err)); got != c.want {
 				t.Errorf("got  %+v\nwant %+v", got, c.want)
 			}
 		})

@@ -4,33 +4,15 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	mdbus "github.com/firewalld-mssclamp/mssclamp/dbus"
 	"github.com/firewalld-mssclamp/mssclamp/internal/systest"
 )
-
-// daemonReadyTimeout bounds mssclampd's start on a loaded machine.
-const daemonReadyTimeout = 30 * time.Second
-
-// binaries builds mssclamp-cmd and mssclampd from this tree.
-func binaries(t testing.TB) (cmd, daemon string) {
-	t.Helper()
-	dir := t.TempDir()
-	for _, pkg := range []string{"mssclamp-cmd", "mssclampd"} {
-		out, err := exec.Command("go", "build", "-o", filepath.Join(dir, pkg), "../"+pkg).CombinedOutput()
-		if err != nil {
-			t.Fatalf("go build %s: %v\n%s", pkg, err, out)
-		}
-	}
-	return filepath.Join(dir, "mssclamp-cmd"), filepath.Join(dir, "mssclampd")
-}
 
 // sysWorld is the built mssclampd in a namespace on a private bus.
 type sysWorld struct {
@@ -46,7 +28,7 @@ func newSysWorld(t testing.TB) *sysWorld {
 	systest.RequireRoot(t)
 	systest.RequireCommands(t, "dbus-daemon", "nft", "go")
 	w := &sysWorld{bus: systest.StartBus(t, systest.BusOptions{}), ns: systest.NewNS(t), dir: t.TempDir()}
-	w.cmd, w.daemon = binaries(t)
+	w.cmd, w.daemon = systest.Build(t, "../mssclamp-cmd"), systest.Build(t, "../mssclampd")
 	seedStore(t, w.dir)
 	return w
 }
@@ -56,59 +38,7 @@ func newSysWorld(t testing.TB) *sysWorld {
 // at Cleanup, or by the returned function.
 func (w *sysWorld) startDaemon(t testing.TB, args ...string) (stop func()) {
 	t.Helper()
-	logPath := filepath.Join(t.TempDir(), "mssclampd.log")
-	logf, err := os.Create(logPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer logf.Close()
-	cmd := w.ns.Command(w.daemon, append([]string{"--config-dir=" + w.dir}, args...)...)
-	cmd.Env = w.bus.Env()
-	cmd.Stdout, cmd.Stderr = logf, logf
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(exited) }()
-	stopped := false
-	stop = func() {
-		if stopped {
-			return
-		}
-		stopped = true
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(15 * time.Second):
-			_ = cmd.Process.Kill()
-			<-exited
-		}
-		if t.Failed() {
-			log, _ := os.ReadFile(logPath)
-			t.Logf("mssclampd log:\n%s", log)
-		}
-	}
-	t.Cleanup(stop)
-
-	conn := w.bus.Conn(t)
-	deadline := time.Now().Add(daemonReadyTimeout)
-	for {
-		var has bool
-		err := conn.BusObject().Call("org.freedesktop.DBus.NameHasOwner", 0, mdbus.ServiceName).Store(&has)
-		if err == nil && has {
-			return stop
-		}
-		select {
-		case <-exited:
-			log, _ := os.ReadFile(logPath)
-			t.Fatalf("mssclampd exited at start:\n%s", log)
-		case <-time.After(50 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			log, _ := os.ReadFile(logPath)
-			t.Fatalf("mssclampd not on the bus after %v:\n%s", daemonReadyTimeout, log)
-		}
-	}
+	return systest.StartMssclampd(t, w.daemon, w.bus, w.ns, append([]string{"--config-dir=" + w.dir}, args...)...)
 }
 
 // run runs the built mssclamp-cmd in the namespace, on the private bus.
@@ -268,9 +198,10 @@ func TestSystemFirewalld(t *testing.T) {
 	}
 }
 
+// waitFor waits up to 30s, what a loaded machine may need, for cond.
 func waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(daemonReadyTimeout)
+	deadline := time.Now().Add(30 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)

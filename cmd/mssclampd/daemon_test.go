@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -108,7 +107,7 @@ func startDaemon(t testing.TB, o daemonOptions) *daemon {
 	d.cmd = o.NS.Command(bin, args...)
 	d.cmd.Env = o.Bus.Env()
 	d.cmd.Stdout, d.cmd.Stderr = logf, logf
-	if err := spawn(d.cmd); err != nil {
+	if err := systest.Spawn(d.cmd); err != nil {
 		t.Fatalf("starting mssclampd: %v", err)
 	}
 	go func() { _ = d.cmd.Wait(); close(d.exited) }()
@@ -241,37 +240,6 @@ func containsAll(s string, parts []string) bool {
 		}
 	}
 	return true
-}
-
-// Daemons are forked from one goroutine locked to its thread for the life
-// of the test binary, with a parent-death signal: the kernel sends it when
-// the forking thread exits, and any test may retire a thread (systest's
-// NS.Do does when it cannot switch back). A crashed test run then leaves no
-// mssclampd holding a namespace.
-var spawner struct {
-	once sync.Once
-	reqs chan spawnReq
-}
-
-type spawnReq struct {
-	cmd  *exec.Cmd
-	done chan error
-}
-
-func spawn(cmd *exec.Cmd) error {
-	spawner.once.Do(func() {
-		spawner.reqs = make(chan spawnReq)
-		go func() {
-			runtime.LockOSThread()
-			for r := range spawner.reqs {
-				r.done <- r.cmd.Start()
-			}
-		}()
-	})
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	done := make(chan error, 1)
-	spawner.reqs <- spawnReq{cmd, done}
-	return <-done
 }
 
 // client calls mssclampd's D-Bus API.

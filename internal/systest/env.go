@@ -49,6 +49,10 @@ type spawnRequest struct {
 	done chan error
 }
 
+// Spawn starts a long-running child like cmd.Start, with Pdeathsig set and forked from the
+// spawner thread: a crashed test run leaves it behind in no namespace.
+func Spawn(cmd *exec.Cmd) error { return startDaemon(cmd) }
+
 // startDaemon starts cmd like cmd.Start, with Pdeathsig set and forked from the spawner thread.
 func startDaemon(cmd *exec.Cmd) error {
 	spawner.once.Do(func() {

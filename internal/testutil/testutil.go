@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
 )
 
 // Update is -update: tests rewrite their golden files and the expected
@@ -51,4 +53,17 @@ func WantErr(t testing.TB, err error, want string) (done bool) {
 		t.Fatalf("error %v, want one containing %q", err, want)
 	}
 	return true
+}
+
+// Coded is an error as a firewall-cmd-like client prints it: its firewalld
+// code (the exit status) and its whole text.
+type Coded struct {
+	Code firewalld.Code
+	Text string
+}
+
+// CodedOf is err as a client prints it.
+func CodedOf(err error) Coded {
+	e := firewalld.AsError(err)
+	return Coded{e.Code, e.Error()}
 }
