@@ -4,18 +4,12 @@ import (
 	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"slices"
 
 	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
 	"github.com/firewalld-mssclamp/mssclamp/richrule"
 )
-
-// ErrPMTUToHost is returned for a pmtu clamp in a policy whose egress is
-// HOST: traffic to this machine has no route yet when it is seen, so the
-// kernel cannot compute a path MTU (rt mtu is refused in the input hook).
-var ErrPMTUToHost = errors.New("tcp-mss-clamp value=pmtu cannot apply to traffic to HOST (no route exists before input); use a fixed value")
 
 // Rules are the tcp-mss-clamp rules of each zone and policy, in the order
 // they were added. Rules of a scope the topology lacks are not compiled:

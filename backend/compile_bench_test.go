@@ -55,26 +55,7 @@ func BenchmarkCompileOneChange(b *testing.B) {
 	for _, n := range []int{1000, 10000} {
 		b.Run(fmt.Sprintf("rules=%d", n), func(b *testing.B) {
 			in, rules := benchInput(b, n)
-			var cc Compiler
-			if _, _, err := cc.Compile(in, rules); err != nil {
-				b.Fatal(err)
-			}
-			extra, _ := richrule.Parse("rule tcp-mss-clamp value=1234")
-			z := firewalld.ZoneScope(in.Zones[7].Name)
-			base := rules[z]
-			b.ReportAllocs()
-			i := 0
-			for b.Loop() {
-				if i%2 == 0 {
-					rules[z] = append(base[:len(base):len(base)], extra)
-				} else {
-					rules[z] = base
-				}
-				i++
-				if _, _, err := cc.Compile(in, rules); err != nil {
-					b.Fatal(err)
-				}
-			}
+			addAndRemove(b, in, rules, firewalld.ZoneScope(in.Zones[7].Name), "rule tcp-mss-clamp value=1234")
 		})
 	}
 }
@@ -96,11 +77,17 @@ func BenchmarkCompileOneZone(b *testing.B) {
 		}
 		rules[z] = append(rules[z], r)
 	}
+	addAndRemove(b, in, rules, z, "rule family=ipv4 source address=192.0.2.1 tcp-mss-clamp value=1234")
+}
+
+// addAndRemove measures a remembering Compiler as the daemon uses it: one
+// rule added to scope z and removed again, in turn.
+func addAndRemove(b *testing.B, in *firewalld.Topology, rules Rules, z firewalld.Scope, rule string) {
 	var cc Compiler
 	if _, _, err := cc.Compile(in, rules); err != nil {
 		b.Fatal(err)
 	}
-	extra, _ := richrule.Parse("rule family=ipv4 source address=192.0.2.1 tcp-mss-clamp value=1234")
+	extra, _ := richrule.Parse(rule)
 	base := rules[z]
 	b.ReportAllocs()
 	i := 0

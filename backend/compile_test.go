@@ -57,7 +57,7 @@ func TestCompileGolden(t *testing.T) {
 				return
 			}
 			if got != want {
-				t.Errorf("Compile() mismatch (-want +got):\n%s", lineDiff(want, got))
+				t.Errorf("Compile() mismatch (-want +got):\n%s", testutil.LineDiff(want, got))
 			}
 			if err != nil {
 				return
@@ -70,7 +70,7 @@ func TestCompileGolden(t *testing.T) {
 				rules[d.Scope] = slices.DeleteFunc(slices.Clone(rules[d.Scope]), func(r *richrule.Rule) bool { return r.String() == d.Rule })
 			}
 			if without, rest, _ := Compile(topo, rules); len(diags) > 0 && (len(rest) > 0 || without.String() != rs.String()) {
-				t.Errorf("what compiles beside the rules left out differs from compiling without them:\n%s", lineDiff(without.String(), rs.String()))
+				t.Errorf("what compiles beside the rules left out differs from compiling without them:\n%s", testutil.LineDiff(without.String(), rs.String()))
 			}
 		})
 	}
@@ -81,6 +81,15 @@ func parseCase(t testing.TB, text string) (*firewalld.Topology, Rules) {
 	in := &firewalld.Topology{}
 	rules := Rules{}
 	list := func(s string) []string { return strings.Split(s, ",") }
+	attrs := func(n int, kvs []string, set map[string]func(string)) {
+		for _, kv := range kvs {
+			k, v, _ := strings.Cut(kv, "=")
+			if set[k] == nil {
+				t.Fatalf("line %d: unknown attribute %q", n+1, k)
+			}
+			set[k](v)
+		}
+	}
 	for n, line := range strings.Split(text, "\n") {
 		line = strings.TrimSpace(line)
 		if line == "" || strings.HasPrefix(line, "#") {
@@ -106,33 +115,18 @@ func parseCase(t testing.TB, text string) (*firewalld.Topology, Rules) {
 			in.DefaultZone = f[1]
 		case "zone":
 			z := firewalld.Zone{Name: f[1]}
-			for _, kv := range f[2:] {
-				k, v, _ := strings.Cut(kv, "=")
-				switch k {
-				case "if":
-					z.Interfaces = list(v)
-				case "src":
-					z.Sources = list(v)
-				default:
-					t.Fatalf("line %d: unknown zone attribute %q", n+1, k)
-				}
-			}
+			attrs(n, f[2:], map[string]func(string){
+				"if":  func(v string) { z.Interfaces = list(v) },
+				"src": func(v string) { z.Sources = list(v) },
+			})
 			in.Zones = append(in.Zones, z)
 		case "policy":
 			p := firewalld.Policy{Name: f[1]}
-			for _, kv := range f[2:] {
-				k, v, _ := strings.Cut(kv, "=")
-				switch k {
-				case "prio":
-					p.Priority, _ = strconv.Atoi(v)
-				case "in":
-					p.Ingress = list(v)
-				case "out":
-					p.Egress = list(v)
-				default:
-					t.Fatalf("line %d: unknown policy attribute %q", n+1, k)
-				}
-			}
+			attrs(n, f[2:], map[string]func(string){
+				"prio": func(v string) { p.Priority, _ = strconv.Atoi(v) },
+				"in":   func(v string) { p.Ingress = list(v) },
+				"out":  func(v string) { p.Egress = list(v) },
+			})
 			in.Policies = append(in.Policies, p)
 		case "ipset":
 			in.IPSets = append(in.IPSets, firewalld.IPSet{Name: f[1], Type: f[2], Family: f[3], Entries: f[4:]})
@@ -141,23 +135,4 @@ func parseCase(t testing.TB, text string) (*firewalld.Topology, Rules) {
 		}
 	}
 	return in, rules
-}
-
-// lineDiff shows the lines that differ, enough to read a golden mismatch.
-func lineDiff(want, got string) string {
-	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
-	var b strings.Builder
-	for i := 0; i < len(w) || i < len(g); i++ {
-		var wl, gl string
-		if i < len(w) {
-			wl = w[i]
-		}
-		if i < len(g) {
-			gl = g[i]
-		}
-		if wl != gl {
-			b.WriteString("line " + strconv.Itoa(i+1) + ":\n-" + wl + "\n+" + gl + "\n")
-		}
-	}
-	return b.String()
 }

@@ -93,6 +93,11 @@ func CheckPolicyRule(p *firewalld.Policy, r *richrule.Rule) error {
 	return nil
 }
 
+// ErrPMTUToHost is returned for a pmtu clamp in a policy whose egress is
+// HOST: traffic to this machine has no route yet when it is seen, so the
+// kernel cannot compute a path MTU (rt mtu is refused in the input hook).
+var ErrPMTUToHost = errors.New("tcp-mss-clamp value=pmtu cannot apply to traffic to HOST (no route exists before input); use a fixed value")
+
 // ErrMACFromHost is returned for a MAC-scoped rule in a policy whose ingress
 // is HOST: a packet this machine opens has not come from any Ethernet source.
 var ErrMACFromHost = errors.New("source mac cannot match traffic this machine opens (ingress HOST)")

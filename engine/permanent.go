@@ -51,11 +51,8 @@ func (e *Engine) RuntimeToPermanent(ctx context.Context) error {
 	for s := range e.runtime {
 		scopes[s] = true
 	}
-	for _, z := range e.permanent.Zones {
-		scopes[firewalld.Scope{Name: z.Name}] = true
-	}
-	for _, p := range e.permanent.Policies {
-		scopes[firewalld.Scope{Policy: true, Name: p.Name}] = true
+	for s := range e.permanent.Rules() {
+		scopes[s] = true
 	}
 	var errs []error
 	for s := range scopes {
@@ -77,14 +74,7 @@ func (e *Engine) RuntimeToPermanent(ctx context.Context) error {
 
 // AddPermanentRule adds a rule to the permanent configuration only.
 func (e *Engine) AddPermanentRule(ctx context.Context, t firewalld.Scope, text string) (string, error) {
-	known := e.permanentlyKnown(ctx, t)
-	e.mu.Lock()
-	defer e.unlock()
-	s, rule, err := e.resolvePermanent(t, known, text)
-	if err != nil {
-		return "", err
-	}
-	return s.Name, e.savePermanent(s, func(rules []*richrule.Rule) ([]*richrule.Rule, error) {
+	return e.editPermanent(ctx, t, text, func(s firewalld.Scope, rule *richrule.Rule, rules []*richrule.Rule) ([]*richrule.Rule, error) {
 		if slices.ContainsFunc(rules, rule.Equal) {
 			return nil, errorf(firewalld.AlreadyEnabled, "'%s' already in '%s'", rule, s.Name)
 		}
@@ -94,6 +84,19 @@ func (e *Engine) AddPermanentRule(ctx context.Context, t firewalld.Scope, text s
 
 // RemovePermanentRule removes a rule from the permanent configuration only.
 func (e *Engine) RemovePermanentRule(ctx context.Context, t firewalld.Scope, text string) (string, error) {
+	return e.editPermanent(ctx, t, text, func(s firewalld.Scope, rule *richrule.Rule, rules []*richrule.Rule) ([]*richrule.Rule, error) {
+		i := slices.IndexFunc(rules, rule.Equal)
+		if i < 0 {
+			return nil, errorf(firewalld.NotEnabled, "'%s' not in '%s'", rule, s.Name)
+		}
+		return slices.Delete(rules, i, i+1), nil
+	})
+}
+
+// editPermanent changes t's permanent rules through edit and returns the
+// zone or policy it changed.
+func (e *Engine) editPermanent(ctx context.Context, t firewalld.Scope, text string,
+	edit func(firewalld.Scope, *richrule.Rule, []*richrule.Rule) ([]*richrule.Rule, error)) (string, error) {
 	known := e.permanentlyKnown(ctx, t)
 	e.mu.Lock()
 	defer e.unlock()
@@ -101,13 +104,7 @@ func (e *Engine) RemovePermanentRule(ctx context.Context, t firewalld.Scope, tex
 	if err != nil {
 		return "", err
 	}
-	return s.Name, e.savePermanent(s, func(rules []*richrule.Rule) ([]*richrule.Rule, error) {
-		i := slices.IndexFunc(rules, rule.Equal)
-		if i < 0 {
-			return nil, errorf(firewalld.NotEnabled, "'%s' not in '%s'", rule, s.Name)
-		}
-		return slices.Delete(rules, i, i+1), nil
-	})
+	return s.Name, e.savePermanent(s, func(rules []*richrule.Rule) ([]*richrule.Rule, error) { return edit(s, rule, rules) })
 }
 
 // QueryPermanentRule reports whether the permanent configuration holds rule.
@@ -119,7 +116,7 @@ func (e *Engine) QueryPermanentRule(ctx context.Context, t firewalld.Scope, text
 	if err != nil {
 		return false, err
 	}
-	return slices.ContainsFunc(e.permanentRules(s), rule.Equal), nil
+	return slices.ContainsFunc(e.permanent.RulesOf(s), rule.Equal), nil
 }
 
 // PermanentRules lists a scope's permanent rules in canonical form.
@@ -132,7 +129,7 @@ func (e *Engine) PermanentRules(ctx context.Context, t firewalld.Scope) ([]strin
 		return nil, err
 	}
 	out := []string{}
-	for _, r := range e.permanentRules(s) {
+	for _, r := range e.permanent.RulesOf(s) {
 		out = append(out, r.String())
 	}
 	return out, nil
@@ -203,34 +200,13 @@ func (e *Engine) savePermanent(s firewalld.Scope, edit func([]*richrule.Rule) ([
 	if fe, ok := e.broken[s]; ok {
 		return errorf(firewalld.CommandFailed, "%s did not load (%v): fix or remove it first", fe.Path, fe.Err)
 	}
-	if s.Policy {
-		p := e.permanentPolicy(s.Name)
-		if p == nil {
-			p = &store.Policy{Name: s.Name, Priority: store.DefaultPriority}
-		}
-		return saveEdited(p, func(p *store.Policy) *[]*richrule.Rule { return &p.Rules }, edit, e.store.SavePolicy, e.setPermanentPolicy)
-	}
-	z := e.permanentZone(s.Name)
-	if z == nil {
-		z = &store.Zone{Name: s.Name}
-	}
-	return saveEdited(z, func(z *store.Zone) *[]*richrule.Rule { return &z.Rules }, edit, e.store.SaveZone, e.setPermanentZone)
-}
-
-// saveEdited writes a copy of a zone or policy file with its rules edited,
-// and keeps the copy as the permanent state once it is on disk.
-func saveEdited[T any](cur *T, rules func(*T) *[]*richrule.Rule, edit func([]*richrule.Rule) ([]*richrule.Rule, error), save func(*T) error, keep func(*T)) error {
-	next := *cur
-	r := rules(&next)
-	edited, err := edit(slices.Clone(*r))
+	rules, err := edit(slices.Clone(e.permanent.RulesOf(s)))
 	if err != nil {
 		return err
 	}
-	*r = edited
-	if err := save(&next); err != nil {
+	if err := e.store.SaveRules(e.permanent, s, rules); err != nil {
 		return errorf(firewalld.CommandFailed, "%v", err)
 	}
-	keep(&next)
 	return nil
 }
 
@@ -249,15 +225,8 @@ func (e *Engine) loadPermanent() {
 		}
 		e.log.Error("permanent file did not load; its zone or policy keeps its running rules", "file", fe.Path, "err", fe)
 		e.broken[s] = fe
-		if prev == nil {
-			continue
-		}
-		if s.Policy {
-			if p := findPolicy(prev, s.Name); p != nil {
-				e.setPermanentPolicy(p)
-			}
-		} else if z := findZone(prev, s.Name); z != nil {
-			e.setPermanentZone(z)
+		if prev != nil {
+			e.permanent.Keep(s, prev)
 		}
 	}
 }
@@ -266,73 +235,16 @@ func (e *Engine) loadPermanent() {
 // whose file is broken keep what old held for them.
 func (e *Engine) runtimeFromPermanent(old map[firewalld.Scope][]*entry) {
 	e.runtime = map[firewalld.Scope][]*entry{}
-	add := func(s firewalld.Scope, rules []*richrule.Rule) {
+	for s, rules := range e.permanent.Rules() {
 		for _, r := range rules {
 			e.runtime[s] = append(e.runtime[s], &entry{rule: r, key: r.Key()})
 		}
-	}
-	for _, z := range e.permanent.Zones {
-		add(firewalld.Scope{Name: z.Name}, z.Rules)
-	}
-	for _, p := range e.permanent.Policies {
-		add(firewalld.Scope{Policy: true, Name: p.Name}, p.Rules)
 	}
 	for s := range e.broken {
 		if list, ok := old[s]; ok {
 			e.runtime[s] = list
 		}
 	}
-}
-
-func (e *Engine) permanentRules(s firewalld.Scope) []*richrule.Rule {
-	if s.Policy {
-		if p := e.permanentPolicy(s.Name); p != nil {
-			return p.Rules
-		}
-		return nil
-	}
-	if z := e.permanentZone(s.Name); z != nil {
-		return z.Rules
-	}
-	return nil
-}
-
-func (e *Engine) permanentZone(name string) *store.Zone     { return findZone(e.permanent, name) }
-func (e *Engine) permanentPolicy(name string) *store.Policy { return findPolicy(e.permanent, name) }
-
-func (e *Engine) setPermanentZone(z *store.Zone) {
-	e.permanent.Zones = upsert(e.permanent.Zones, z, func(o *store.Zone) bool { return o.Name == z.Name })
-}
-
-func (e *Engine) setPermanentPolicy(p *store.Policy) {
-	e.permanent.Policies = upsert(e.permanent.Policies, p, func(o *store.Policy) bool { return o.Name == p.Name })
-}
-
-// upsert replaces the element same finds, or appends v.
-func upsert[T any](list []T, v T, same func(T) bool) []T {
-	if i := slices.IndexFunc(list, same); i >= 0 {
-		list[i] = v
-		return list
-	}
-	return append(list, v)
-}
-
-func findZone(cfg *store.Config, name string) *store.Zone {
-	for _, z := range cfg.Zones {
-		if z.Name == name {
-			return z
-		}
-	}
-	return nil
-}
-
-func findPolicy(cfg *store.Config, name string) *store.Policy {
-	for _, p := range cfg.Policies {
-		if p.Name == name {
-			return p
-		}
-	}
-	return nil
 }
 
 // scopeOfFile maps ".../zones/NAME.xml" and ".../policies/NAME.xml" to

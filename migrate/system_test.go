@@ -72,21 +72,8 @@ func TestSystemMigrate(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	conn := bus.Conn(t)
-	fwc := mdbus.NewFirewalld(conn)
-	direct := FirewalldDirect{FW: fwc}
-	st, err := fwc.Snapshot(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	perm, err := direct.Entries(ctx, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rt, err := direct.Entries(ctx, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	plan := Make(Merge(perm, rt), ViewOf(st))
+	direct := FirewalldDirect{FW: mdbus.NewFirewalld(conn)}
+	plan := planRunning(ctx, t, direct)
 	if r, k, o := plan.Counts(); r != 3 || k != 0 || o != 1 || len(plan.NewPolicies) != 0 {
 		t.Fatalf("plan: %d replace, %d keep, %d other, new policies %v:\n%s", r, k, o, plan.NewPolicies, plan.Text())
 	}
@@ -133,7 +120,11 @@ func TestSystemMigrate(t *testing.T) {
 	if got := fw.MustCmd(t, "--direct", "--get-all-passthroughs"); got != wantPT {
 		t.Errorf("after --reload, --get-all-passthroughs: %q, want %q", got, wantPT)
 	}
-	perm, err = direct.Entries(ctx, true)
+	perm, err := direct.Entries(ctx, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := direct.FW.Snapshot(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,18 +162,8 @@ func TestSystemMigrateRollback(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	conn := bus.Conn(t)
-	fwc := mdbus.NewFirewalld(conn)
-	direct := FirewalldDirect{FW: fwc}
-	st, err := fwc.Snapshot(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	perm, err1 := direct.Entries(ctx, true)
-	rt, err2 := direct.Entries(ctx, false)
-	if err1 != nil || err2 != nil {
-		t.Fatal(err1, err2)
-	}
-	plan := Make(Merge(perm, rt), ViewOf(st))
+	direct := FirewalldDirect{FW: mdbus.NewFirewalld(conn)}
+	plan := planRunning(ctx, t, direct)
 	rules := mdbus.NewClient(conn)
 	res, err := Apply(ctx, plan, rules, direct)
 	if err == nil || !strings.Contains(err.Error(), "removing runtime passthrough") || !strings.Contains(err.Error(), "everything was undone") {
@@ -207,4 +188,20 @@ func TestSystemMigrateRollback(t *testing.T) {
 func startDaemon(t *testing.T, bin string, bus *systest.Bus, ns *systest.NS, firewalldConf string) {
 	t.Helper()
 	systest.StartMssclampd(t, bin, bus, ns, "--config-dir="+filepath.Join(t.TempDir(), "config"), "--firewalld=auto", "--firewalld-conf="+firewalldConf)
+}
+
+// planRunning plans from a running firewalld: its direct entries, runtime
+// and permanent, and its runtime zones.
+func planRunning(ctx context.Context, t *testing.T, direct FirewalldDirect) *Plan {
+	t.Helper()
+	st, err := direct.FW.Snapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	perm, err1 := direct.Entries(ctx, true)
+	rt, err2 := direct.Entries(ctx, false)
+	if err1 != nil || err2 != nil {
+		t.Fatal(err1, err2)
+	}
+	return Make(Merge(perm, rt), ViewOf(st))
 }

@@ -214,7 +214,7 @@ func TestVectors(t *testing.T) {
 					t.Fatal(err)
 				}
 			} else if want := v.sections["plan"]; got != want {
-				t.Errorf("plan differs (go test ./migrate -update rewrites it):\n%s", lineDiff(want, got))
+				t.Errorf("plan differs (go test ./migrate -update rewrites it):\n%s", testutil.LineDiff(want, got))
 			}
 			checkRules(t, plan)
 			checkJSON(t, plan)
@@ -263,24 +263,6 @@ func checkJSON(t *testing.T, p *Plan) {
 	}
 }
 
-// lineDiff shows the first differing line with context.
-func lineDiff(want, got string) string {
-	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
-	for i := 0; i < len(w) || i < len(g); i++ {
-		var a, b string
-		if i < len(w) {
-			a = w[i]
-		}
-		if i < len(g) {
-			b = g[i]
-		}
-		if a != b {
-			return "line " + strconv.Itoa(i+1) + ":\nwant: " + a + "\ngot:  " + b + "\n\nfull plan:\n" + got
-		}
-	}
-	return got
-}
-
 // TestJSONGolden pins the JSON form of the issue's plan.
 func TestJSONGolden(t *testing.T) {
 	plan := planOf(t, readVectorFile(t, filepath.Join(vectorDir, "issue.txt")))
@@ -300,6 +282,6 @@ func TestJSONGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	if string(want) != string(got) {
-		t.Errorf("issue.json differs (go test ./migrate -update rewrites it):\n%s", lineDiff(string(want), string(got)))
+		t.Errorf("issue.json differs (go test ./migrate -update rewrites it):\n%s", testutil.LineDiff(string(want), string(got)))
 	}
 }

@@ -130,7 +130,9 @@ func (m *fwMain) RuntimeToPermanent() *godbus.Error {
 // zone and quotes the canonical rule in its warnings.
 type fwZone struct{ f *fakeFirewalld }
 
-func (z *fwZone) AddRichRule(zone, rule string, timeout int32) (string, *godbus.Error) {
+// rule runs op on zone's runtime rules, under the lock, with the zone's
+// name and the rule in canonical form.
+func (z *fwZone) rule(zone, rule string, op func(name, canon string) *godbus.Error) (string, *godbus.Error) {
 	name, derr := z.f.zone(zone)
 	if derr != nil {
 		return "", derr
@@ -141,44 +143,37 @@ func (z *fwZone) AddRichRule(zone, rule string, timeout int32) (string, *godbus.
 	}
 	z.f.mu.Lock()
 	defer z.f.mu.Unlock()
-	if slices.Contains(z.f.runtime[name], canon) {
-		return "", fwErr("ALREADY_ENABLED: '%s' already in '%s'", canon, name)
-	}
-	z.f.runtime[name] = append(z.f.runtime[name], canon)
-	return name, nil
+	return name, op(name, canon)
+}
+
+func (z *fwZone) AddRichRule(zone, rule string, timeout int32) (string, *godbus.Error) {
+	return z.rule(zone, rule, func(name, canon string) *godbus.Error {
+		if slices.Contains(z.f.runtime[name], canon) {
+			return fwErr("ALREADY_ENABLED: '%s' already in '%s'", canon, name)
+		}
+		z.f.runtime[name] = append(z.f.runtime[name], canon)
+		return nil
+	})
 }
 
 func (z *fwZone) RemoveRichRule(zone, rule string) (string, *godbus.Error) {
-	name, derr := z.f.zone(zone)
-	if derr != nil {
-		return "", derr
-	}
-	canon, derr := canonical(rule)
-	if derr != nil {
-		return "", derr
-	}
-	z.f.mu.Lock()
-	defer z.f.mu.Unlock()
-	i := slices.Index(z.f.runtime[name], canon)
-	if i < 0 {
-		return "", fwErr("NOT_ENABLED: '%s' not in '%s'", canon, name)
-	}
-	z.f.runtime[name] = slices.Delete(z.f.runtime[name], i, i+1)
-	return name, nil
+	return z.rule(zone, rule, func(name, canon string) *godbus.Error {
+		i := slices.Index(z.f.runtime[name], canon)
+		if i < 0 {
+			return fwErr("NOT_ENABLED: '%s' not in '%s'", canon, name)
+		}
+		z.f.runtime[name] = slices.Delete(z.f.runtime[name], i, i+1)
+		return nil
+	})
 }
 
 func (z *fwZone) QueryRichRule(zone, rule string) (bool, *godbus.Error) {
-	name, derr := z.f.zone(zone)
-	if derr != nil {
-		return false, derr
-	}
-	canon, derr := canonical(rule)
-	if derr != nil {
-		return false, derr
-	}
-	z.f.mu.Lock()
-	defer z.f.mu.Unlock()
-	return slices.Contains(z.f.runtime[name], canon), nil
+	found := false
+	_, derr := z.rule(zone, rule, func(name, canon string) *godbus.Error {
+		found = slices.Contains(z.f.runtime[name], canon)
+		return nil
+	})
+	return found, derr
 }
 
 func (z *fwZone) GetRichRules(zone string) ([]string, *godbus.Error) {

@@ -53,8 +53,9 @@ type offlineHost struct {
 	m           machine
 	defaultName string
 
-	zone    *store.Zone // the zone being edited, or nil
-	policy  *store.Policy
+	cfg     *store.Config   // the file being edited
+	scope   firewalld.Scope // its zone or policy
+	rules   []*richrule.Rule
 	changed bool
 }
 
@@ -90,7 +91,7 @@ func (h *offlineHost) open(t target) error {
 		default:
 			return firewalld.Errorf(firewalld.CommandFailed, "%v", err)
 		}
-		h.policy = p
+		h.open1(t.Scope, &store.Config{Policies: []*store.Policy{p}})
 		return nil
 	}
 	name := t.Name
@@ -110,8 +111,12 @@ func (h *offlineHost) open(t target) error {
 	default:
 		return firewalld.Errorf(firewalld.CommandFailed, "%v", err)
 	}
-	h.zone = z
+	h.open1(firewalld.ZoneScope(name), &store.Config{Zones: []*store.Zone{z}})
 	return nil
+}
+
+func (h *offlineHost) open1(s firewalld.Scope, cfg *store.Config) {
+	h.cfg, h.scope, h.rules = cfg, s, cfg.RulesOf(s)
 }
 
 // firewalldHas reports whether firewalld has a zone or policy file of that
@@ -125,19 +130,8 @@ func (h *offlineHost) firewalldHas(kind, name string) bool {
 	return false
 }
 
-func (h *offlineHost) rules() []*richrule.Rule {
-	if h.policy != nil {
-		return h.policy.Rules
-	}
-	return h.zone.Rules
-}
-
 func (h *offlineHost) setRules(rules []*richrule.Rule) {
-	if h.policy != nil {
-		h.policy.Rules = rules
-	} else {
-		h.zone.Rules = rules
-	}
+	h.rules = rules
 	h.changed = true
 }
 
@@ -155,10 +149,10 @@ func (h *offlineHost) add(_ context.Context, _ target, r ruleArg, _ int32) error
 	if err := ourRule(r); err != nil {
 		return err
 	}
-	if slices.ContainsFunc(h.rules(), r.rule.Equal) {
+	if slices.ContainsFunc(h.rules, r.rule.Equal) {
 		return firewalld.Errorf(firewalld.AlreadyEnabled, "%s", r.rule)
 	}
-	h.setRules(append(slices.Clone(h.rules()), r.rule))
+	h.setRules(append(slices.Clone(h.rules), r.rule))
 	return nil
 }
 
@@ -166,11 +160,11 @@ func (h *offlineHost) remove(_ context.Context, _ target, r ruleArg) error {
 	if err := ourRule(r); err != nil {
 		return err
 	}
-	i := slices.IndexFunc(h.rules(), r.rule.Equal)
+	i := slices.IndexFunc(h.rules, r.rule.Equal)
 	if i < 0 {
 		return firewalld.Errorf(firewalld.NotEnabled, "%s", r.rule)
 	}
-	h.setRules(slices.Delete(slices.Clone(h.rules()), i, i+1))
+	h.setRules(slices.Delete(slices.Clone(h.rules), i, i+1))
 	return nil
 }
 
@@ -178,12 +172,12 @@ func (h *offlineHost) query(_ context.Context, _ target, r ruleArg) (bool, error
 	if err := ourRule(r); err != nil {
 		return false, err
 	}
-	return slices.ContainsFunc(h.rules(), r.rule.Equal), nil
+	return slices.ContainsFunc(h.rules, r.rule.Equal), nil
 }
 
 func (h *offlineHost) list(context.Context, target, bool) ([]listed, error) {
 	var out []listed
-	for _, r := range h.rules() {
+	for _, r := range h.rules {
 		out = append(out, listed{rule: r.String(), owner: ownerOurs})
 	}
 	return out, nil
@@ -196,13 +190,7 @@ func (h *offlineHost) commit() error {
 	if !h.changed {
 		return nil
 	}
-	var err error
-	if h.policy != nil {
-		err = h.st.SavePolicy(h.policy)
-	} else {
-		err = h.st.SaveZone(h.zone)
-	}
-	if err != nil {
+	if err := h.st.SaveRules(h.cfg, h.scope, h.rules); err != nil {
 		return firewalld.Errorf(firewalld.CommandFailed, "%v", err)
 	}
 	return nil

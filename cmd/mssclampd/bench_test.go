@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/xml"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -50,26 +51,19 @@ func (r benchRule) text() string {
 	return b.String()
 }
 
-func (r benchRule) xml() string {
-	var b strings.Builder
-	b.WriteString("  <rule")
-	if r.family != "" {
-		fmt.Fprintf(&b, " family=%q", r.family)
+// xml is the rule as an element of a zone file, as richrule writes it.
+func (r benchRule) xml(b testing.TB) string {
+	parsed, err := richrule.Parse(r.text())
+	if err != nil {
+		b.Fatalf("%s: %v", r.text(), err)
 	}
-	b.WriteString(">\n")
-	if r.source != "" {
-		fmt.Fprintf(&b, "    <source address=%q/>\n", r.source)
+	var out strings.Builder
+	enc := xml.NewEncoder(&out)
+	enc.Indent("  ", "  ")
+	if err := enc.EncodeElement(parsed, xml.StartElement{Name: xml.Name{Local: "rule"}}); err != nil {
+		b.Fatal(err)
 	}
-	if r.dest != "" {
-		fmt.Fprintf(&b, "    <destination address=%q/>\n", r.dest)
-	}
-	if r.value != "" {
-		fmt.Fprintf(&b, "    <tcp-mss-clamp value=%q/>\n", r.value)
-	} else {
-		b.WriteString("    <tcp-mss-clamp/>\n")
-	}
-	b.WriteString("  </rule>\n")
-	return b.String()
+	return out.String() + "\n"
 }
 
 // benchZones are the zones of the benchmark router and how many of the
@@ -138,7 +132,7 @@ func writeFirewalldRules(b testing.TB, fw *systest.Firewalld, rules []benchRule,
 		extra[z.name] = &strings.Builder{}
 	}
 	for _, r := range rules {
-		extra[r.zone].WriteString(r.xml())
+		extra[r.zone].WriteString(r.xml(b))
 	}
 	for zone, ifaces := range bindings {
 		for _, i := range ifaces {

@@ -66,14 +66,9 @@ func firewalldDaemonArgs(fw *systest.Firewalld) []string {
 // firewall-cmd; both zones get a value=1200 rule, so the SYN (entering at
 // rc0) and the SYN-ACK (entering at rs0) are both clamped to 1200.
 func TestFirewalld(t *testing.T) {
-	systest.RequireRoot(t)
-	t.Parallel()
-	for _, backend := range []string{"nftables", "iptables"} {
-		t.Run(backend, func(t *testing.T) {
-			t.Parallel()
-			testFirewalld(t, backend)
-		})
-	}
+	parallelEach(t, []string{"nftables", "iptables"}, func(t *testing.T, backend string) {
+		testFirewalld(t, backend)
+	})
 }
 
 func testFirewalld(t *testing.T, backend string) {

@@ -150,32 +150,27 @@ func TestSIGTERM(t *testing.T) {
 // (for systemd to restart it once the bus is back) and leaves its rules in
 // the kernel, in either mode.
 func TestBusLoss(t *testing.T) {
-	systest.RequireRoot(t)
-	t.Parallel()
-	for _, m := range standaloneModes {
-		t.Run(m.name, func(t *testing.T) {
-			t.Parallel()
-			ns := systest.NewNS(t)
-			bus := systest.StartBus(t, systest.BusOptions{})
-			d := startDaemon(t, daemonOptions{NS: ns, Bus: bus, ConfigDir: t.TempDir(), Args: []string{m.flag}})
-			c := newClient(t, bus)
-			must(t, "add", c.addRule("", "rule tcp-mss-clamp value=1200", 0))
-			var pid uint32
-			must(t, "bus pid", c.conn.BusObject().Call("org.freedesktop.DBus.GetConnectionUnixProcessID", 0, "org.freedesktop.DBus").Store(&pid))
-			must(t, "stopping the bus", syscall.Kill(int(pid), syscall.SIGTERM))
-			select {
-			case <-d.exited:
-				d.done = true
-				if d.cmd.ProcessState.Success() {
-					t.Errorf("mssclampd exited with success after losing the bus")
-				}
-				t.Logf("exited: %s; %s", d.cmd.ProcessState, lastLines(d.log(), 1))
-			case <-time.After(settleTimeout):
-				t.Fatalf("mssclampd still runs %v after the bus went away", settleTimeout)
+	parallelEach(t, standaloneModes, func(t *testing.T, m standaloneMode) {
+		ns := systest.NewNS(t)
+		bus := systest.StartBus(t, systest.BusOptions{})
+		d := startDaemon(t, daemonOptions{NS: ns, Bus: bus, ConfigDir: t.TempDir(), Args: []string{m.flag}})
+		c := newClient(t, bus)
+		must(t, "add", c.addRule("", "rule tcp-mss-clamp value=1200", 0))
+		var pid uint32
+		must(t, "bus pid", c.conn.BusObject().Call("org.freedesktop.DBus.GetConnectionUnixProcessID", 0, "org.freedesktop.DBus").Store(&pid))
+		must(t, "stopping the bus", syscall.Kill(int(pid), syscall.SIGTERM))
+		select {
+		case <-d.exited:
+			d.done = true
+			if d.cmd.ProcessState.Success() {
+				t.Errorf("mssclampd exited with success after losing the bus")
 			}
-			if !nftHolds(t, ns, "1200") {
-				t.Error("the rules left the kernel with the bus")
-			}
-		})
-	}
+			t.Logf("exited: %s; %s", d.cmd.ProcessState, lastLines(d.log(), 1))
+		case <-time.After(settleTimeout):
+			t.Fatalf("mssclampd still runs %v after the bus went away", settleTimeout)
+		}
+		if !nftHolds(t, ns, "1200") {
+			t.Error("the rules left the kernel with the bus")
+		}
+	})
 }

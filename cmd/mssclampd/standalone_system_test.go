@@ -27,40 +27,52 @@ func writeZone(t testing.TB, dir, zone, body string) {
 
 // standaloneModes are the two ways to run without firewalld: told so, and
 // looking for a firewalld that is not there.
-var standaloneModes = []struct{ name, flag string }{
+var standaloneModes = []standaloneMode{
 	{"firewalld=off", "--firewalld=off"},
 	{"firewalld absent", "--firewalld=auto"},
+}
+
+type standaloneMode struct{ name, flag string }
+
+func (m standaloneMode) String() string { return m.name }
+
+// parallelEach runs test for each case as a parallel subtest named after it,
+// in a parallel system test.
+func parallelEach[C any](t *testing.T, cases []C, test func(t *testing.T, c C)) {
+	systest.RequireRoot(t)
+	t.Parallel()
+	for _, c := range cases {
+		t.Run(fmt.Sprint(c), func(t *testing.T) {
+			t.Parallel()
+			test(t, c)
+		})
+	}
 }
 
 // TestStandalone checks the clamp without firewalld: the default zone public
 // catches every interface, a zone file binds one, and permanent rules added
 // over D-Bus survive a restart while runtime ones do not.
 func TestStandalone(t *testing.T) {
-	systest.RequireRoot(t)
-	t.Parallel()
-	for _, m := range standaloneModes {
-		t.Run(m.name, func(t *testing.T) {
-			t.Parallel()
-			tp := systest.NewTopology(t, 1400)
-			bus := systest.StartBus(t, systest.BusOptions{})
-			o := daemonOptions{NS: tp.Router, Bus: bus, ConfigDir: t.TempDir(), Args: []string{m.flag}}
-			d := startDaemon(t, o)
-			c := newClient(t, bus)
-			waitMode(t, c, "standalone")
+	parallelEach(t, standaloneModes, func(t *testing.T, m standaloneMode) {
+		tp := systest.NewTopology(t, 1400)
+		bus := systest.StartBus(t, systest.BusOptions{})
+		o := daemonOptions{NS: tp.Router, Bus: bus, ConfigDir: t.TempDir(), Args: []string{m.flag}}
+		d := startDaemon(t, o)
+		c := newClient(t, bus)
+		waitMode(t, c, "standalone")
 
-			must(t, "runtime add to the default zone", c.addRule("", "rule tcp-mss-clamp value=1200", 0))
-			waitProbeBoth(t, tp, systest.ProbeResult{SynMSS: 1200, SynAckMSS: 1200}, "public catches rc0 and rs0")
+		must(t, "runtime add to the default zone", c.addRule("", "rule tcp-mss-clamp value=1200", 0))
+		waitProbeBoth(t, tp, systest.ProbeResult{SynMSS: 1200, SynAckMSS: 1200}, "public catches rc0 and rs0")
 
-			must(t, "permanent add to public", c.addPermanentRule("public", "rule tcp-mss-clamp value=1300"))
-			writeZone(t, o.ConfigDir, "internal", "  <rule>\n    <tcp-mss-clamp value=\"1250\"/>\n  </rule>\n  <interface name=\"rc0\"/>\n")
-			waitProbe(t, tp, systest.ProbeOptions{}, systest.ProbeResult{SynMSS: 1200, SynAckMSS: 1200}, "permanent changes wait for a reload")
+		must(t, "permanent add to public", c.addPermanentRule("public", "rule tcp-mss-clamp value=1300"))
+		writeZone(t, o.ConfigDir, "internal", "  <rule>\n    <tcp-mss-clamp value=\"1250\"/>\n  </rule>\n  <interface name=\"rc0\"/>\n")
+		waitProbe(t, tp, systest.ProbeOptions{}, systest.ProbeResult{SynMSS: 1200, SynAckMSS: 1200}, "permanent changes wait for a reload")
 
-			d.stop(t)
-			startDaemon(t, o)
-			// rc0 is internal's now, rs0 still public's; the runtime 1200 is gone.
-			waitProbeBoth(t, tp, systest.ProbeResult{SynMSS: 1250, SynAckMSS: 1300}, "after a restart")
-		})
-	}
+		d.stop(t)
+		startDaemon(t, o)
+		// rc0 is internal's now, rs0 still public's; the runtime 1200 is gone.
+		waitProbeBoth(t, tp, systest.ProbeResult{SynMSS: 1250, SynAckMSS: 1300}, "after a restart")
+	})
 }
 
 // TestKillRestart kills mssclampd with SIGKILL twenty times, each time after
@@ -68,53 +80,48 @@ func TestStandalone(t *testing.T) {
 // holds exactly what a clean start holds: the permanent rules, nothing of
 // the killed run's runtime rules, and nothing twice.
 func TestKillRestart(t *testing.T) {
-	systest.RequireRoot(t)
-	t.Parallel()
-	for _, backend := range []string{"nftables", "iptables"} {
-		t.Run(backend, func(t *testing.T) {
-			t.Parallel()
-			tp := systest.NewTopology(t, 1400)
-			bus := systest.StartBus(t, systest.BusOptions{})
-			o := daemonOptions{NS: tp.Router, Bus: bus, ConfigDir: t.TempDir(), Args: []string{"--firewalld=off", "--backend=" + backend}}
-			writeZone(t, o.ConfigDir, "public", "  <rule>\n    <tcp-mss-clamp value=\"1300\"/>\n  </rule>\n")
-			writeZone(t, o.ConfigDir, "internal", "  <rule family=\"ipv4\">\n    <source address=\"10.71.1.0/24\"/>\n    <tcp-mss-clamp value=\"1250\"/>\n  </rule>\n  <interface name=\"rc0\"/>\n")
-			state := func() []string {
-				if backend == "iptables" {
-					return iptMangle(t, tp.Router)
-				}
-				return nftObjects(t, tp.Router)
+	parallelEach(t, []string{"nftables", "iptables"}, func(t *testing.T, backend string) {
+		tp := systest.NewTopology(t, 1400)
+		bus := systest.StartBus(t, systest.BusOptions{})
+		o := daemonOptions{NS: tp.Router, Bus: bus, ConfigDir: t.TempDir(), Args: []string{"--firewalld=off", "--backend=" + backend}}
+		writeZone(t, o.ConfigDir, "public", "  <rule>\n    <tcp-mss-clamp value=\"1300\"/>\n  </rule>\n")
+		writeZone(t, o.ConfigDir, "internal", "  <rule family=\"ipv4\">\n    <source address=\"10.71.1.0/24\"/>\n    <tcp-mss-clamp value=\"1250\"/>\n  </rule>\n  <interface name=\"rc0\"/>\n")
+		state := func() []string {
+			if backend == "iptables" {
+				return iptMangle(t, tp.Router)
 			}
-			d := startDaemon(t, o)
-			want := state()
-			if len(want) == 0 {
-				t.Fatal("a clean start left nothing in the kernel")
+			return nftObjects(t, tp.Router)
+		}
+		d := startDaemon(t, o)
+		want := state()
+		if len(want) == 0 {
+			t.Fatal("a clean start left nothing in the kernel")
+		}
+		c := newClient(t, bus)
+		const restarts = 20
+		for i := range restarts {
+			must(t, "runtime add", c.addRule("internal", fmt.Sprintf("rule family=ipv4 source address=10.71.1.%d tcp-mss-clamp value=%d", 10+i, 1000+i), 0))
+			if i%2 == 0 {
+				must(t, "runtime add", c.addRule("public", fmt.Sprintf("rule family=ipv6 tcp-mss-clamp value=%d", 1100+i), 0))
 			}
-			c := newClient(t, bus)
-			const restarts = 20
-			for i := range restarts {
-				must(t, "runtime add", c.addRule("internal", fmt.Sprintf("rule family=ipv4 source address=10.71.1.%d tcp-mss-clamp value=%d", 10+i, 1000+i), 0))
-				if i%2 == 0 {
-					must(t, "runtime add", c.addRule("public", fmt.Sprintf("rule family=ipv6 tcp-mss-clamp value=%d", 1100+i), 0))
-				}
-				if got := state(); slices.Equal(got, want) {
-					t.Fatalf("restart %d: the runtime rules did not reach the kernel", i)
-				}
-				d.kill(t)
-				d = startDaemon(t, o)
-				got := state()
-				if dup := duplicates(got); len(dup) > 0 {
-					t.Fatalf("restart %d: duplicates in the kernel:\n%s", i, strings.Join(dup, "\n"))
-				}
-				if !slices.Equal(got, want) {
-					t.Fatalf("restart %d: kernel differs from a clean start (- clean, + now):%s", i, diffLines(want, got))
-				}
+			if got := state(); slices.Equal(got, want) {
+				t.Fatalf("restart %d: the runtime rules did not reach the kernel", i)
 			}
-			t.Logf("%d kill -9 restarts: the kernel held the clean state (%d objects) after each", restarts, len(want))
-			// internal's rule is IPv4 only.
-			waitProbe(t, tp, systest.ProbeOptions{}, systest.ProbeResult{SynMSS: 1250, SynAckMSS: 1300}, "after the last restart")
-			waitProbe(t, tp, systest.ProbeOptions{IPv6: true}, systest.ProbeResult{SynMSS: unclampedSyn6, SynAckMSS: 1300}, "after the last restart")
-		})
-	}
+			d.kill(t)
+			d = startDaemon(t, o)
+			got := state()
+			if dup := duplicates(got); len(dup) > 0 {
+				t.Fatalf("restart %d: duplicates in the kernel:\n%s", i, strings.Join(dup, "\n"))
+			}
+			if !slices.Equal(got, want) {
+				t.Fatalf("restart %d: kernel differs from a clean start (- clean, + now):%s", i, diffLines(want, got))
+			}
+		}
+		t.Logf("%d kill -9 restarts: the kernel held the clean state (%d objects) after each", restarts, len(want))
+		// internal's rule is IPv4 only.
+		waitProbe(t, tp, systest.ProbeOptions{}, systest.ProbeResult{SynMSS: 1250, SynAckMSS: 1300}, "after the last restart")
+		waitProbe(t, tp, systest.ProbeOptions{IPv6: true}, systest.ProbeResult{SynMSS: unclampedSyn6, SynAckMSS: 1300}, "after the last restart")
+	})
 }
 
 // TestBrokenZoneFile: a zone file that does not load is reported with its
@@ -147,33 +154,28 @@ func TestBrokenZoneFile(t *testing.T) {
 // rule. Standalone, public catches both interfaces. Under firewalld, rc0
 // is bound to internal and rs0 to dmz (no rule of ours).
 func TestFollowFirewalld(t *testing.T) {
-	systest.RequireRoot(t)
-	t.Parallel()
-	for _, backend := range []string{"nftables", "iptables"} {
-		t.Run(backend, func(t *testing.T) {
-			t.Parallel()
-			tp := systest.NewTopology(t, 1400)
-			bus := systest.StartBus(t, systest.BusOptions{})
-			fw := systest.StartFirewalld(t, bus, tp.Router, backend)
-			configureFirewalld(t, fw, map[string][]string{"internal": {"rc0"}, "dmz": {"rs0"}})
-			fw.Stop(t)
+	parallelEach(t, []string{"nftables", "iptables"}, func(t *testing.T, backend string) {
+		tp := systest.NewTopology(t, 1400)
+		bus := systest.StartBus(t, systest.BusOptions{})
+		fw := systest.StartFirewalld(t, bus, tp.Router, backend)
+		configureFirewalld(t, fw, map[string][]string{"internal": {"rc0"}, "dmz": {"rs0"}})
+		fw.Stop(t)
 
-			o := daemonOptions{NS: tp.Router, Bus: bus, ConfigDir: t.TempDir(), Args: firewalldDaemonArgs(fw)}
-			writeZone(t, o.ConfigDir, "public", "  <rule>\n    <tcp-mss-clamp value=\"1300\"/>\n  </rule>\n")
-			writeZone(t, o.ConfigDir, "internal", "  <rule>\n    <tcp-mss-clamp value=\"1250\"/>\n  </rule>\n")
-			startDaemon(t, o)
-			c := newClient(t, bus)
-			waitMode(t, c, "standalone")
-			standalone := systest.ProbeResult{SynMSS: 1300, SynAckMSS: 1300}
-			waitProbeBoth(t, tp, standalone, "standalone, firewalld absent")
+		o := daemonOptions{NS: tp.Router, Bus: bus, ConfigDir: t.TempDir(), Args: firewalldDaemonArgs(fw)}
+		writeZone(t, o.ConfigDir, "public", "  <rule>\n    <tcp-mss-clamp value=\"1300\"/>\n  </rule>\n")
+		writeZone(t, o.ConfigDir, "internal", "  <rule>\n    <tcp-mss-clamp value=\"1250\"/>\n  </rule>\n")
+		startDaemon(t, o)
+		c := newClient(t, bus)
+		waitMode(t, c, "standalone")
+		standalone := systest.ProbeResult{SynMSS: 1300, SynAckMSS: 1300}
+		waitProbeBoth(t, tp, standalone, "standalone, firewalld absent")
 
-			fw.Start(t)
-			waitMode(t, c, "firewalld")
-			waitProbeBoth(t, tp, systest.ProbeResult{SynMSS: 1250, SynAckMSS: tp.MTU - 40}, "firewalld started: its zones")
+		fw.Start(t)
+		waitMode(t, c, "firewalld")
+		waitProbeBoth(t, tp, systest.ProbeResult{SynMSS: 1250, SynAckMSS: tp.MTU - 40}, "firewalld started: its zones")
 
-			fw.Stop(t)
-			waitMode(t, c, "standalone")
-			waitProbeBoth(t, tp, standalone, "firewalld stopped: our zones again")
-		})
-	}
+		fw.Stop(t)
+		waitMode(t, c, "standalone")
+		waitProbeBoth(t, tp, standalone, "firewalld stopped: our zones again")
+	})
 }

@@ -180,12 +180,6 @@ func AsError(err error) *Error {
 	return Unknown(err.Error())
 }
 
-// HasCode reports whether err carries an *Error with code c.
-func HasCode(err error, c Code) bool {
-	var e *Error
-	return errors.As(err, &e) && e.Code == c
-}
-
 func (e *Error) Error() string {
 	if e.Bare {
 		return e.Msg

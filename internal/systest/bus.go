@@ -7,7 +7,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -83,15 +82,7 @@ func StartBus(t testing.TB, o BusOptions) *Bus {
 		_ = cmd.Wait() // after the read: Wait closes the pipe
 		close(exited)
 	}()
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(5 * time.Second):
-			_ = cmd.Process.Kill()
-			<-exited
-		}
-	})
+	t.Cleanup(func() { terminate(cmd, exited, 5*time.Second) })
 	select {
 	case b.Address = <-addr:
 	case <-time.After(busStartTimeout):

@@ -54,13 +54,7 @@ func StartMssclampd(t testing.TB, bin string, bus *Bus, ns *NS, args ...string) 
 			return
 		}
 		stopped = true
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(15 * time.Second):
-			_ = cmd.Process.Kill()
-			<-exited
-		}
+		terminate(cmd, exited, 15*time.Second)
 		if t.Failed() {
 			t.Logf("mssclampd log:\n%s", log())
 		}
@@ -82,5 +76,17 @@ func StartMssclampd(t testing.TB, bin string, bus *Bus, ns *NS, args ...string) 
 		if time.Now().After(deadline) {
 			t.Fatalf("mssclampd not on the bus after %v:\n%s", mssclampdReadyTimeout, log())
 		}
+	}
+}
+
+// terminate stops a child with SIGTERM, and with SIGKILL when it has not
+// exited (closed exited) after grace.
+func terminate(cmd *exec.Cmd, exited <-chan struct{}, grace time.Duration) {
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-exited:
+	case <-time.After(grace):
+		_ = cmd.Process.Kill()
+		<-exited
 	}
 }

@@ -5,6 +5,7 @@ package testutil
 
 import (
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -66,4 +67,24 @@ type Coded struct {
 func CodedOf(err error) Coded {
 	e := firewalld.AsError(err)
 	return Coded{e.Code, e.Error()}
+}
+
+// LineDiff shows the lines of two texts that differ, enough to read a
+// golden mismatch, then the whole text got.
+func LineDiff(want, got string) string {
+	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
+	var b strings.Builder
+	for i := 0; i < len(w) || i < len(g); i++ {
+		var wl, gl string
+		if i < len(w) {
+			wl = w[i]
+		}
+		if i < len(g) {
+			gl = g[i]
+		}
+		if wl != gl {
+			fmt.Fprintf(&b, "line %d:\n-%s\n+%s\n", i+1, wl, gl)
+		}
+	}
+	return b.String() + "\ngot:\n" + got
 }

@@ -1,0 +1,87 @@
+package store
+
+import (
+	"slices"
+
+	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
+	"github.com/firewalld-mssclamp/mssclamp/richrule"
+)
+
+// The configuration by scope: what the daemon and the offline CLI need of
+// a zone or policy file is its rules, wherever the file is.
+
+// RulesOf returns the rules of zone or policy s; nil when it has no file.
+func (c *Config) RulesOf(s firewalld.Scope) []*richrule.Rule {
+	if s.Policy {
+		if i := c.policy(s.Name); i >= 0 {
+			return c.Policies[i].Rules
+		}
+	} else if i := c.zone(s.Name); i >= 0 {
+		return c.Zones[i].Rules
+	}
+	return nil
+}
+
+// Keep puts s's file as from has it into c (when from has one): the last
+// good content of a file that no longer loads.
+func (c *Config) Keep(s firewalld.Scope, from *Config) {
+	if s.Policy {
+		if i := from.policy(s.Name); i >= 0 {
+			c.setPolicy(from.Policies[i])
+		}
+	} else if i := from.zone(s.Name); i >= 0 {
+		c.setZone(from.Zones[i])
+	}
+}
+
+// SaveRules writes s's file with rules, keeping everything else it holds
+// (bindings, descriptions; a new policy gets firewalld's default priority),
+// and then puts the new content into cfg.
+func (st *Store) SaveRules(cfg *Config, s firewalld.Scope, rules []*richrule.Rule) error {
+	if s.Policy {
+		p := Policy{Name: s.Name, Priority: DefaultPriority}
+		if i := cfg.policy(s.Name); i >= 0 {
+			p = *cfg.Policies[i]
+		}
+		p.Rules = rules
+		if err := st.SavePolicy(&p); err != nil {
+			return err
+		}
+		cfg.setPolicy(&p)
+		return nil
+	}
+	z := Zone{Name: s.Name}
+	if i := cfg.zone(s.Name); i >= 0 {
+		z = *cfg.Zones[i]
+	}
+	z.Rules = rules
+	if err := st.SaveZone(&z); err != nil {
+		return err
+	}
+	cfg.setZone(&z)
+	return nil
+}
+
+func (c *Config) zone(name string) int {
+	return slices.IndexFunc(c.Zones, func(z *Zone) bool { return z.Name == name })
+}
+
+func (c *Config) policy(name string) int {
+	return slices.IndexFunc(c.Policies, func(p *Policy) bool { return p.Name == name })
+}
+
+func (c *Config) setZone(z *Zone) {
+	if i := c.zone(z.Name); i >= 0 {
+		c.Zones[i] = z
+	} else {
+		c.Zones = append(c.Zones, z)
+	}
+}
+
+func (c *Config) setPolicy(p *Policy) {
+	if i := c.policy(p.Name); i >= 0 {
+		c.Policies[i] = p
+	} else {
+		c.Policies = append(c.Policies, p)
+	}
+}
