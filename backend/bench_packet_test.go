@@ -24,53 +24,55 @@ import (
 
 const rounds = 8
 
-func BenchmarkThroughput(b *testing.B) {
+// eachKernel runs bench with each backend on a fresh router (MTU 1500),
+// flushed afterwards.
+func eachKernel(b *testing.B, bench func(b *testing.B, tp *systest.Topology, be backend.Backend)) {
 	systest.RequireRoot(b)
 	for _, k := range kernels {
 		b.Run(k.name, func(b *testing.B) {
 			tp := systest.NewTopology(b, 1500)
 			be := k.open(b, tp)
 			b.Cleanup(func() { _ = be.Flush(context.Background()) })
-			none := compile(b, "zone public")
-			loaded := compile(b, manyRules(1000, false))
-			srv := listen(b, tp.Server, tp.ServerAddr4, func(c net.Conn) { _, _ = io.Copy(io.Discard, c) })
-			measure := func(rs *backend.Ruleset) float64 {
-				if err := be.Apply(context.Background(), rs); err != nil {
-					b.Fatal(err)
-				}
-				return bulk(b, tp.Client, srv, 500*time.Millisecond) / 1e6
-			}
-			base, with := alternate(b, none, loaded, measure)
-			b.ReportMetric(base, "MB/s-none")
-			b.ReportMetric(with, "MB/s-1000rules")
-			b.ReportMetric(100*with/base, "%-of-none")
+			bench(b, tp, be)
 		})
 	}
 }
 
-func BenchmarkHandshakeRate(b *testing.B) {
-	systest.RequireRoot(b)
-	for _, k := range kernels {
-		b.Run(k.name, func(b *testing.B) {
-			tp := systest.NewTopology(b, 1500)
-			be := k.open(b, tp)
-			b.Cleanup(func() { _ = be.Flush(context.Background()) })
-			client := tp.ClientAddr4.String()
-			one := compile(b, "zone public\npublic: rule family=ipv4 source address="+client+" tcp-mss-clamp value=1300")
-			many := compile(b, manyRules(10000, true)+"\npublic: rule family=ipv4 source address="+client+" tcp-mss-clamp value=1300")
-			srv := listen(b, tp.Server, tp.ServerAddr4, func(c net.Conn) {})
-			measure := func(rs *backend.Ruleset) float64 {
-				if err := be.Apply(context.Background(), rs); err != nil {
-					b.Fatal(err)
-				}
-				return handshakes(b, tp.Client, srv, 500*time.Millisecond)
+func BenchmarkThroughput(b *testing.B) {
+	eachKernel(b, func(b *testing.B, tp *systest.Topology, be backend.Backend) {
+		none := compile(b, "zone public")
+		loaded := compile(b, manyRules(1000, false))
+		srv := listen(b, tp.Server, tp.ServerAddr4, func(c net.Conn) { _, _ = io.Copy(io.Discard, c) })
+		measure := func(rs *backend.Ruleset) float64 {
+			if err := be.Apply(context.Background(), rs); err != nil {
+				b.Fatal(err)
 			}
-			base, with := alternate(b, one, many, measure)
-			b.ReportMetric(base, "conn/s-1rule")
-			b.ReportMetric(with, "conn/s-10000rules")
-			b.ReportMetric(100*with/base, "%-of-1rule")
-		})
-	}
+			return bulk(b, tp.Client, srv, 500*time.Millisecond) / 1e6
+		}
+		base, with := alternate(b, none, loaded, measure)
+		b.ReportMetric(base, "MB/s-none")
+		b.ReportMetric(with, "MB/s-1000rules")
+		b.ReportMetric(100*with/base, "%-of-none")
+	})
+}
+
+func BenchmarkHandshakeRate(b *testing.B) {
+	eachKernel(b, func(b *testing.B, tp *systest.Topology, be backend.Backend) {
+		client := tp.ClientAddr4.String()
+		one := compile(b, "zone public\npublic: rule family=ipv4 source address="+client+" tcp-mss-clamp value=1300")
+		many := compile(b, manyRules(10000, true)+"\npublic: rule family=ipv4 source address="+client+" tcp-mss-clamp value=1300")
+		srv := listen(b, tp.Server, tp.ServerAddr4, func(c net.Conn) {})
+		measure := func(rs *backend.Ruleset) float64 {
+			if err := be.Apply(context.Background(), rs); err != nil {
+				b.Fatal(err)
+			}
+			return handshakes(b, tp.Client, srv, 500*time.Millisecond)
+		}
+		base, with := alternate(b, one, many, measure)
+		b.ReportMetric(base, "conn/s-1rule")
+		b.ReportMetric(with, "conn/s-10000rules")
+		b.ReportMetric(100*with/base, "%-of-1rule")
+	})
 }
 
 // manyRules is n clamp rules in the default zone: scoped to source

@@ -141,22 +141,11 @@ func (f *fakeCore) RemoveRule(_ context.Context, t firewalld.Scope, rule string)
 }
 
 func (f *fakeCore) QueryRule(_ context.Context, t firewalld.Scope, rule string) (bool, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.record("QueryRule %v %q", t, rule)
-	t, err := f.resolve(t, &rule)
-	return err == nil && slices.Contains(f.runtime[t], rule), err
+	return f.query("QueryRule", false, t, rule)
 }
 
 func (f *fakeCore) Rules(_ context.Context, t firewalld.Scope) ([]string, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.record("Rules %v", t)
-	t, err := f.resolve(t, nil)
-	if err != nil {
-		return nil, err
-	}
-	return append([]string{}, f.runtime[t]...), nil
+	return f.list("Rules", false, t)
 }
 
 // Counters counts 10*(i+1) packets and 1000*(i+1) bytes for the i-th rule.
@@ -208,22 +197,11 @@ func (f *fakeCore) RemovePermanentRule(_ context.Context, t firewalld.Scope, rul
 }
 
 func (f *fakeCore) QueryPermanentRule(_ context.Context, t firewalld.Scope, rule string) (bool, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.record("QueryPermanentRule %v %q", t, rule)
-	t, err := f.resolve(t, &rule)
-	return err == nil && slices.Contains(f.permanent[t], rule), err
+	return f.query("QueryPermanentRule", true, t, rule)
 }
 
 func (f *fakeCore) PermanentRules(_ context.Context, t firewalld.Scope) ([]string, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.record("PermanentRules %v", t)
-	t, err := f.resolve(t, nil)
-	if err != nil {
-		return nil, err
-	}
-	return append([]string{}, f.permanent[t]...), nil
+	return f.list("PermanentRules", true, t)
 }
 
 func (f *fakeCore) Reload(context.Context) error {
@@ -282,4 +260,33 @@ func (f *fakeCore) seed(t firewalld.Scope, runtime, permanent []string) {
 	defer f.mu.Unlock()
 	f.runtime[t] = runtime
 	f.permanent[t] = permanent
+}
+
+// query and list serve the runtime and the permanent rules alike.
+func (f *fakeCore) query(op string, permanent bool, t firewalld.Scope, rule string) (bool, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	rules := f.rules(permanent)
+	f.record(op+" %v %q", t, rule)
+	t, err := f.resolve(t, &rule)
+	return err == nil && slices.Contains(rules[t], rule), err
+}
+
+func (f *fakeCore) list(op string, permanent bool, t firewalld.Scope) ([]string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	rules := f.rules(permanent)
+	f.record(op+" %v", t)
+	t, err := f.resolve(t, nil)
+	if err != nil {
+		return nil, err
+	}
+	return append([]string{}, rules[t]...), nil
+}
+
+func (f *fakeCore) rules(permanent bool) map[firewalld.Scope][]string {
+	if permanent {
+		return f.permanent
+	}
+	return f.runtime
 }

@@ -247,24 +247,23 @@ func TestPermanentAndReload(t *testing.T) {
 	if err != nil || !strings.Contains(string(data), `<interface name="eth1"/>`) || !strings.Contains(string(data), `<tcp-mss-clamp value="1347"/>`) {
 		t.Errorf("zone file lost its binding or misses the rule:\n%s", data)
 	}
-	if _, err := f.eng.AddRule(ctx, internal, "rule tcp-mss-clamp value=1200", 0); err != nil {
-		t.Fatal(err)
+	// a runtime rule, and a timed one
+	addRuntime := func() {
+		if _, err := f.eng.AddRule(ctx, internal, "rule tcp-mss-clamp value=1200", 0); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.eng.AddRule(ctx, internal, "rule tcp-mss-clamp value=1300", time.Hour); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if _, err := f.eng.AddRule(ctx, internal, "rule tcp-mss-clamp value=1300", time.Hour); err != nil {
-		t.Fatal(err)
-	}
+	addRuntime()
 	if err := f.eng.Reload(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if rules, _ := f.eng.Rules(context.Background(), internal); !slices.Equal(rules, []string{`rule family="ipv4" tcp-mss-clamp value="1347"`}) {
 		t.Errorf("runtime after reload = %q", rules)
 	}
-	if _, err := f.eng.AddRule(ctx, internal, "rule tcp-mss-clamp value=1200", 0); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.eng.AddRule(ctx, internal, "rule tcp-mss-clamp value=1300", time.Hour); err != nil {
-		t.Fatal(err)
-	}
+	addRuntime()
 	if err := f.eng.RuntimeToPermanent(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -70,18 +70,14 @@ func (c *Config) policy(name string) int {
 	return slices.IndexFunc(c.Policies, func(p *Policy) bool { return p.Name == name })
 }
 
-func (c *Config) setZone(z *Zone) {
-	if i := c.zone(z.Name); i >= 0 {
-		c.Zones[i] = z
-	} else {
-		c.Zones = append(c.Zones, z)
-	}
-}
+func (c *Config) setZone(z *Zone)     { c.Zones = put(c.Zones, c.zone(z.Name), z) }
+func (c *Config) setPolicy(p *Policy) { c.Policies = put(c.Policies, c.policy(p.Name), p) }
 
-func (c *Config) setPolicy(p *Policy) {
-	if i := c.policy(p.Name); i >= 0 {
-		c.Policies[i] = p
-	} else {
-		c.Policies = append(c.Policies, p)
+// put replaces list[i] with v, or appends v when i < 0.
+func put[T any](list []*T, i int, v *T) []*T {
+	if i < 0 {
+		return append(list, v)
 	}
+	list[i] = v
+	return list
 }

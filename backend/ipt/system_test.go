@@ -215,6 +215,14 @@ func TestSystemFailingApply(t *testing.T) {
 				t.Fatal(err)
 			}
 			before := [2]string{e.save(t, ipv4), e.save(t, ipv6)}
+			// foreign adds (-A) or deletes (-D) a foreign rule jumping to
+			// our chain, which keeps that family from deleting it.
+			foreign := func(t *testing.T, f family, op, chain string) {
+				script := "*mangle\n" + op + " FOREIGN -p tcp -j " + chain + "\nCOMMIT\n"
+				if res := e.b.run.run(ctx, e.b.tools.restore[f], []string{"--noflush"}, script); res.err != nil {
+					t.Fatalf("%v: %s", res.err, res.stderr)
+				}
+			}
 			unchanged := func(t *testing.T) {
 				t.Helper()
 				for _, f := range allFamilies {
@@ -239,16 +247,8 @@ func TestSystemFailingApply(t *testing.T) {
 			// uses: the IPv4 half, committed at the same time, must be put
 			// back.
 			t.Run("ip6tables fails, iptables succeeds", func(t *testing.T) {
-				old := ""
-				for _, l := range strings.Split(before[ipv6], "\n") {
-					if strings.HasPrefix(l, ":"+ChainPrefix+"zone_pub") {
-						old = strings.Fields(l[1:])[0]
-					}
-				}
-				pin := "*mangle\n-A FOREIGN -p tcp -j " + old + "\nCOMMIT\n"
-				if res := e.b.run.run(ctx, e.b.tools.restore[ipv6], []string{"--noflush"}, pin); res.err != nil {
-					t.Fatalf("%v: %s", res.err, res.stderr)
-				}
+				old := zoneChain(before[ipv6])
+				foreign(t, ipv6, "-A", old)
 				before[ipv6] = e.save(t, ipv6)
 				err := e.b.Apply(ctx, basicRuleset(1400))
 				if err == nil || !strings.Contains(err.Error(), "ip6tables-restore") {
@@ -256,10 +256,7 @@ func TestSystemFailingApply(t *testing.T) {
 				}
 				t.Logf("Apply: %v", err)
 				unchanged(t)
-				unpin := "*mangle\n-D FOREIGN -p tcp -j " + old + "\nCOMMIT\n"
-				if res := e.b.run.run(ctx, e.b.tools.restore[ipv6], []string{"--noflush"}, unpin); res.err != nil {
-					t.Fatalf("%v: %s", res.err, res.stderr)
-				}
+				foreign(t, ipv6, "-D", old)
 				if err := e.b.Apply(ctx, basicRuleset(1400)); err != nil {
 					t.Fatal(err)
 				}
@@ -269,16 +266,8 @@ func TestSystemFailingApply(t *testing.T) {
 			// The same the other way round.
 			t.Run("iptables fails, ip6tables succeeds", func(t *testing.T) {
 				before = [2]string{e.save(t, ipv4), e.save(t, ipv6)}
-				old := ""
-				for _, l := range strings.Split(before[ipv4], "\n") {
-					if strings.HasPrefix(l, ":"+ChainPrefix+"zone_pub") {
-						old = strings.Fields(l[1:])[0]
-					}
-				}
-				pin := "*mangle\n-A FOREIGN -p tcp -j " + old + "\nCOMMIT\n"
-				if res := e.b.run.run(ctx, e.b.tools.restore[ipv4], []string{"--noflush"}, pin); res.err != nil {
-					t.Fatalf("%v: %s", res.err, res.stderr)
-				}
+				old := zoneChain(before[ipv4])
+				foreign(t, ipv4, "-A", old)
 				before[ipv4] = e.save(t, ipv4)
 				err := e.b.Apply(ctx, basicRuleset(1500))
 				if err == nil || !strings.Contains(err.Error(), "iptables-restore") || strings.Contains(err.Error(), "ip6tables-restore") {
@@ -286,10 +275,7 @@ func TestSystemFailingApply(t *testing.T) {
 				}
 				t.Logf("Apply: %v", err)
 				unchanged(t)
-				unpin := "*mangle\n-D FOREIGN -p tcp -j " + old + "\nCOMMIT\n"
-				if res := e.b.run.run(ctx, e.b.tools.restore[ipv4], []string{"--noflush"}, unpin); res.err != nil {
-					t.Fatalf("%v: %s", res.err, res.stderr)
-				}
+				foreign(t, ipv4, "-D", old)
 				if err := e.b.Apply(ctx, basicRuleset(1500)); err != nil {
 					t.Fatal(err)
 				}
@@ -391,4 +377,14 @@ func TestSystemCounters(t *testing.T) {
 			}
 		})
 	}
+}
+
+// zoneChain is the name of our chain of zone pub in an iptables-save text.
+func zoneChain(save string) string {
+	for _, l := range strings.Split(save, "\n") {
+		if strings.HasPrefix(l, ":"+ChainPrefix+"zone_pub") {
+			return strings.Fields(l[1:])[0]
+		}
+	}
+	return ""
 }

@@ -83,31 +83,24 @@ func splitMask(s string) (addr, mask string, ok bool) {
 	return addr, mask, addr != "" && mask != ""
 }
 
-func CheckIPnMask(s string) bool {
+// CheckIPnMask and CheckIP6nMask are functions.checkIPnMask and
+// checkIP6nMask: an address, optionally with a prefix length (Python's int())
+// or, for IPv4, a dotted netmask.
+func CheckIPnMask(s string) bool  { return checkNMask(s, CheckIP4, 32) }
+func CheckIP6nMask(s string) bool { return checkNMask(s, CheckIP6, 128) }
+
+func checkNMask(s string, addrOK func(string) bool, bits int64) bool {
 	addr, mask, ok := splitMask(s)
-	if !ok || !CheckIP4(addr) {
+	switch {
+	case !ok || !addrOK(addr):
 		return false
-	}
-	if mask == "" {
+	case mask == "":
 		return true
-	}
-	if strings.Contains(mask, ".") {
+	case bits == 32 && strings.Contains(mask, "."):
 		return CheckIP4(mask)
 	}
 	v, ok := PyInt(mask)
-	return ok && v >= 0 && v <= 32
-}
-
-func CheckIP6nMask(s string) bool {
-	addr, mask, ok := splitMask(s)
-	if !ok || !CheckIP6(addr) {
-		return false
-	}
-	if mask == "" {
-		return true
-	}
-	v, ok := PyInt(mask)
-	return ok && v >= 0 && v <= 128
+	return ok && v >= 0 && v <= bits
 }
 
 // CheckIP6 strips URL brackets like functions.normalizeIP6 (any run of "["
