@@ -1,6 +1,7 @@
 package dbus
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strconv"
@@ -70,19 +71,17 @@ type configRules struct {
 
 // AddRichRule adds a rule to the permanent configuration.
 func (c *configRules) AddRichRule(sender godbus.Sender, msg godbus.Message, rule string) *godbus.Error {
-	t, derr := c.target(msg)
-	if derr != nil {
-		return derr
-	}
-	if err := c.s.authorize(sender); err != nil {
-		return err
-	}
-	_, err := c.s.engine().AddPermanentRule(c.s.ctx, t, rule)
-	return c.s.result("config addRichRule", err)
+	return c.change(sender, msg, "config addRichRule", rule, Core.AddPermanentRule)
 }
 
 // RemoveRichRule removes a rule from the permanent configuration.
 func (c *configRules) RemoveRichRule(sender godbus.Sender, msg godbus.Message, rule string) *godbus.Error {
+	return c.change(sender, msg, "config removeRichRule", rule, Core.RemovePermanentRule)
+}
+
+// change makes a permanent change for an authorized sender.
+func (c *configRules) change(sender godbus.Sender, msg godbus.Message, what, rule string,
+	op func(Core, context.Context, firewalld.Scope, string) (string, error)) *godbus.Error {
 	t, derr := c.target(msg)
 	if derr != nil {
 		return derr
@@ -90,8 +89,8 @@ func (c *configRules) RemoveRichRule(sender godbus.Sender, msg godbus.Message, r
 	if err := c.s.authorize(sender); err != nil {
 		return err
 	}
-	_, err := c.s.engine().RemovePermanentRule(c.s.ctx, t, rule)
-	return c.s.result("config removeRichRule", err)
+	_, err := op(c.s.engine(), c.s.ctx, t, rule)
+	return c.s.result(what, err)
 }
 
 // QueryRichRule reports whether the permanent configuration holds the rule.

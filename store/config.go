@@ -12,24 +12,24 @@ import (
 
 // RulesOf returns the rules of zone or policy s; nil when it has no file.
 func (c *Config) RulesOf(s firewalld.Scope) []*richrule.Rule {
-	if s.Policy {
-		if i := c.policy(s.Name); i >= 0 {
-			return c.Policies[i].Rules
-		}
-	} else if i := c.zone(s.Name); i >= 0 {
+	switch i := c.index(s); {
+	case i < 0:
+		return nil
+	case s.Policy:
+		return c.Policies[i].Rules
+	default:
 		return c.Zones[i].Rules
 	}
-	return nil
 }
 
 // Keep puts s's file as from has it into c (when from has one): the last
 // good content of a file that no longer loads.
 func (c *Config) Keep(s firewalld.Scope, from *Config) {
-	if s.Policy {
-		if i := from.policy(s.Name); i >= 0 {
-			c.setPolicy(from.Policies[i])
-		}
-	} else if i := from.zone(s.Name); i >= 0 {
+	switch i := from.index(s); {
+	case i < 0:
+	case s.Policy:
+		c.setPolicy(from.Policies[i])
+	default:
 		c.setZone(from.Zones[i])
 	}
 }
@@ -60,6 +60,14 @@ func (st *Store) SaveRules(cfg *Config, s firewalld.Scope, rules []*richrule.Rul
 	}
 	cfg.setZone(&z)
 	return nil
+}
+
+// index is the index of s's file in Zones or Policies, or -1.
+func (c *Config) index(s firewalld.Scope) int {
+	if s.Policy {
+		return c.policy(s.Name)
+	}
+	return c.zone(s.Name)
 }
 
 func (c *Config) zone(name string) int {
