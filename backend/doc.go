@@ -2,9 +2,19 @@
 // policies, and the tcp-mss-clamp rules of each — into a backend-neutral
 // Ruleset, and chooses the backend that makes the kernel hold it.
 //
-// Compile is pure: the same Input always gives the same Ruleset, and it never
-// looks at the kernel. The sub-packages nft and ipt each implement Backend for
-// one kernel interface; their only job is to make the kernel hold a Ruleset.
+// Compile(topology, rules) is pure: the same firewalld.Topology and Rules
+// always give the same Ruleset, and it never looks at the kernel. A rule it
+// cannot place (its ipset vanished, a pmtu clamp towards HOST) is left out
+// with a Diagnostic — scope, rule text, why — and the rest of the Ruleset is
+// whole without it, so no caller compiles again to drop it. A Compiler
+// remembers what unchanged scopes compiled to (including the ipsets they
+// missed, so a rule comes back when its ipset does).
+//
+// The sub-packages nft and ipt each implement Backend for one kernel
+// interface, with one shape: New(options...) (*Backend, error), WithNetNS(path),
+// and a pure Render(ruleset) (string, error); their only job is to make the
+// kernel hold a Ruleset. Select chooses between them through a Prober
+// (SystemProber: a running firewalld, firewalld.conf, the kernel).
 //
 // # What a rule clamps
 //

@@ -1,6 +1,8 @@
 // Package dbus connects mssclamp to the rest of the system over D-Bus: it is
-// mssclampd's own D-Bus service (Service), and a client of firewalld
-// (Firewalld).
+// mssclampd's own D-Bus service (Service), the one client of that service
+// (Client: mssclamp-cmd and --migrate-direct), and a client of firewalld
+// (Firewalld). errors.go is the one place where firewalld's error codes
+// (internal/firewalld) meet D-Bus error names, both ways.
 //
 // # The service
 //
@@ -82,5 +84,16 @@
 // subscribed is either consistent or followed by an event.
 //
 // Errors from firewalld come back as *firewalld.Error (firewalld's error code
-// and text); a firewalld that is not on the bus is ErrNotRunning.
+// and text); a firewalld that is not on the bus is ErrNotRunning. Its
+// rich-rule methods take a firewalld.Scope and whether the change is
+// permanent, as Client's do.
+//
+// # The mssclampd client
+//
+// Client calls Service as firewall-cmd would call firewalld, never starting
+// mssclampd (NoAutoStart): runtime rules on the zone and policy interfaces,
+// permanent ones on the config objects, the reload and backend methods, the
+// counters. Its errors carry the code of the error name and the service's
+// text; mssclampd missing from the bus is ErrServiceNotRunning. It is
+// migrate.Rules, so a migration applies through it.
 package dbus

@@ -17,5 +17,16 @@
 // before the call returns, so nothing is ever half-applied.
 //
 // Permanent rules live in a store.Store; Reload makes runtime equal
-// permanent, RuntimeToPermanent the reverse.
+// permanent, RuntimeToPermanent the reverse. Zones and policies are named by
+// firewalld.Scope (an empty zone name is the default zone); errors are
+// *firewalld.Error with the code a client expects.
+//
+// One lock serialises the state. Nothing that can wait on another process
+// runs under it where that changes no behaviour: the question to firewalld
+// for its permanent-only zones and policies is asked before the lock, with
+// the caller's context, and Dump and the kernel read of Counters take no
+// lock (each backend serialises its own calls). What stays under it is what
+// keeps the kernel in the order of the changes: Apply, and reading the
+// environment's topology before a resync. Every entry point that works on
+// rules takes a context.
 package engine

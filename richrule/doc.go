@@ -20,15 +20,16 @@
 // in its order, so a rule with several faults fails with the code
 // firewalld reports (check.go). The number, port, protocol and address
 // checks reproduce Python's int(), getservbyname (/etc/services),
-// getprotobyname (/etc/protocols) and glibc's inet_pton (pyint.go,
-// pycheck.go, netdb.go).
+// getprotobyname (/etc/protocols) and glibc's inet_pton (pycheck.go,
+// netdb.go; the address, MAC and int() checks and shlex are
+// internal/firewalld's, shared with the store and the migration).
 //
 // String prints the canonical form, the one firewall-cmd --list-rich-rules
 // shows; Key (that string) and Equal decide whether two rules are the same
 // for add, query and remove. *Rule is an xml.Marshaler and
 // xml.Unmarshaler for the <rule> element of firewalld's zone and policy
-// files (xml.go). Errors are *firewalld.Error: a firewalld code (name and number),
-// firewalld's text, and our position and reason.
+// files (xml.go). Errors are *firewalld.Error: a firewalld code (name and
+// number), firewalld's text, and our position and reason.
 //
 // # Differences from firewalld 1.3.3
 //

@@ -10,10 +10,14 @@
 //
 // The name comes from the file name, as in firewalld, and must pass
 // firewalld.ValidZoneName (zones) or firewalld.ValidPolicyName (policies).
-// Only NAME.xml files are
-// configuration: NAME.xml.old (the previous version, kept by every save and
-// remove as firewalld keeps it), our temporary files (".NAME.xml.tmp*") and
-// directories are not read.
+// Only NAME.xml files are configuration: NAME.xml.old (the previous version,
+// kept by every save and remove as firewalld keeps it), our temporary files
+// (".NAME.xml.tmp*") and directories are not read.
+//
+// A Config is every file; by firewalld.Scope it gives a zone's or policy's
+// rules (RulesOf), and SaveRules writes one file with new rules, keeping the
+// rest of it. Topology is the world without firewalld that the files
+// describe, Rules every rule by scope: together, the compiler's input.
 //
 // # Format
 //

@@ -8,7 +8,9 @@
 // shows both, --reload and --runtime-to-permanent act on both. Both daemons
 // are on the system bus (DBUS_SYSTEM_BUS_ADDRESS is honoured). Rules are
 // parsed here first, so an invalid rule fails with firewalld's code without
-// asking anyone.
+// asking anyone. mssclampd is called through dbus.Client, firewalld through
+// dbus.Firewalld; every error is a *firewalld.Error, whose code is the exit
+// status.
 //
 // --offline edits mssclampd's permanent files directly, as
 // firewall-offline-cmd edits firewalld's, and --offline

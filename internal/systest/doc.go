@@ -28,6 +28,9 @@
 //   - Firewalld: upstream firewalld in a namespace, on a Bus, with a private copy of
 //     /etc/firewalld and the chosen FirewallBackend. Cmd runs firewall-cmd against it; Stop and
 //     Start restart it.
+//   - mssclampd: Build builds a command of this tree; StartMssclampd runs the built daemon in a
+//     namespace on a Bus until it owns its name; Spawn starts any long-running child the way
+//     the harness starts its daemons.
 //
 // A typical test:
 //
