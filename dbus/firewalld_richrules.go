@@ -35,7 +35,7 @@ func where(t firewalld.Scope, permanent bool) string {
 // AddRichRule adds rule to t. A timeout removes a runtime zone rule again
 // after that long (rounded up to whole seconds); other targets return
 // ErrTimeoutNotSupported for a timeout. A rule that is already there is
-// *firewalld.Error ALREADY_ENABLED, which firewall-cmd prints as a warning.
+// *firewalld.Error AlreadyEnabled, which firewall-cmd prints as a warning.
 func (f *Firewalld) AddRichRule(ctx context.Context, t firewalld.Scope, permanent bool, rule string, timeout time.Duration) error {
 	if timeout != 0 && (permanent || t.Policy) {
 		return fmt.Errorf("adding rich rule to %s: %w", where(t, permanent), ErrTimeoutNotSupported)
@@ -59,7 +59,7 @@ func (f *Firewalld) AddRichRule(ctx context.Context, t firewalld.Scope, permanen
 // addPolicyRule appends rule to a policy's rules and checks what firewalld
 // made of it: given a respelling of a rule it has, firewalld 1.3.3 ignores
 // it at runtime but stores a duplicate in the permanent policy, which is
-// undone here. Either way the result is ALREADY_ENABLED.
+// undone here. Either way the result is AlreadyEnabled.
 func (f *Firewalld) addPolicyRule(ctx context.Context, t firewalld.Scope, permanent bool, rule string) error {
 	before, err := f.policyRules(ctx, t, permanent)
 	if err != nil {

@@ -8,8 +8,8 @@ import (
 	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
 )
 
-// daemon is mssclampd as a ruleHost: mdbus.Client, with ALREADY_ENABLED and
-// NOT_ENABLED worded as firewall-cmd words them.
+// daemon is mssclampd as a ruleHost: mdbus.Client, with AlreadyEnabled and
+// NotEnabled worded as firewall-cmd words them.
 type daemon struct {
 	*mdbus.Client
 }
@@ -26,7 +26,7 @@ func (d *daemon) query(ctx context.Context, t target, r ruleArg) (bool, error) {
 	return d.QueryRule(ctx, t.Scope, t.permanent, r.typed)
 }
 
-// warningAsFirewalld words ALREADY_ENABLED and NOT_ENABLED as firewall-cmd
+// warningAsFirewalld words AlreadyEnabled and NotEnabled as firewall-cmd
 // prints them for the same target, whatever mssclampd's text: firewalld
 // says "'RULE' already in 'ZONE'" only for runtime zones (mssclampd's text,
 // kept), the rule as typed for permanent zones (its config.zone object

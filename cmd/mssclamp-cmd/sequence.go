@@ -66,8 +66,8 @@ func parseRule(typed string) (ruleArg, error) {
 const proceed = -1
 
 // sequence runs do for each rule of --add-rich-rule or --remove-rich-rule as
-// firewall-cmd's __cmd_sequence does. One rule: ALREADY_ENABLED and
-// NOT_ENABLED are a warning, anything else an error with its exit status.
+// firewall-cmd's __cmd_sequence does. One rule: AlreadyEnabled and
+// NotEnabled are a warning, anything else an error with its exit status.
 // Several: every failure is a warning, and the command succeeds when at
 // least one rule did or one failure was only a warning; otherwise it exits
 // with the one code all failures had, or UNKNOWN_ERROR for a mix.
