@@ -193,7 +193,10 @@ func (c *compiler) compileScope(s firewalld.Scope, rules []*richrule.Rule, p *fi
 			keyed[key] = append(keyed[key], labelled[*Clamp]{r: rng, label: clamp, rank: i})
 			continue
 		}
-		had := c.setsOf(r)
+		var had map[string]bool // only a rule that names an ipset can leave a set behind
+		if sourceSet(r) != "" || destinationSet(r) != "" {
+			had = c.setsOf(r)
+		}
 		rule, err := c.clampRule(r, clamp, p != nil && slices.Contains(p.Ingress, firewalld.ZoneHost))
 		if err != nil {
 			for name, ok := range had {
