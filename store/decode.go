@@ -11,9 +11,16 @@ import (
 	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
 )
 
-func readFile(path string) ([]byte, string, []*FileError) {
+// readFile reads a zone (or policy) file whose name valid accepts.
+func readFile(path, kind string, valid func(string) error) ([]byte, string, []*FileError) {
 	name, _ := strings.CutSuffix(filepath.Base(path), fileSuffix)
 	data, err := os.ReadFile(path)
+	if err == nil {
+		err = valid(name)
+		if err != nil {
+			err = fmt.Errorf("%s name: %w", kind, err)
+		}
+	}
 	if err != nil {
 		return nil, name, []*FileError{{Path: path, Err: err}}
 	}
@@ -21,25 +28,45 @@ func readFile(path string) ([]byte, string, []*FileError) {
 }
 
 func readZone(path string) (*Zone, []*FileError) {
-	data, name, fes := readFile(path)
+	data, name, fes := readFile(path, "zone", firewalld.ValidZoneName)
 	if fes != nil {
 		return nil, fes
-	}
-	if err := firewalld.ValidZoneName(name); err != nil {
-		return nil, []*FileError{{Path: path, Err: fmt.Errorf("zone name: %w", err)}}
 	}
 	return decodeZone(path, name, data)
 }
 
 func readPolicy(path string) (*Policy, []*FileError) {
-	data, name, fes := readFile(path)
+	data, name, fes := readFile(path, "policy", firewalld.ValidPolicyName)
 	if fes != nil {
 		return nil, fes
 	}
-	if err := firewalld.ValidPolicyName(name); err != nil {
-		return nil, []*FileError{{Path: path, Err: fmt.Errorf("policy name: %w", err)}}
-	}
 	return decodePolicy(path, name, data)
+}
+
+// body reads the children of a zone or policy root: short, description and
+// rules here, the others through own (mine false: not one of its elements).
+func (r *reader) body(root string, short, desc *string, rs *ruleSet, own func(el xml.StartElement, at position) (ok, mine bool)) {
+	r.children(root, func(el xml.StartElement, at position) bool {
+		if el.Name.Space != "" {
+			return r.other(el, at, root)
+		}
+		switch el.Name.Local {
+		case "short", "description":
+			dst := short
+			if el.Name.Local == "description" {
+				dst = desc
+			}
+			var ok bool
+			*dst, ok = r.text(el, at)
+			return ok
+		case "rule":
+			return r.rule(at, rs)
+		}
+		if ok, mine := own(el, at); mine {
+			return ok
+		}
+		return r.other(el, at, root)
+	})
 }
 
 // decodeZone reads a zone file; path is only for the errors.
@@ -52,29 +79,16 @@ func decodeZone(path, name string, data []byte) (*Zone, []*FileError) {
 	r.attrs(*root, r.at, rootAttrs["zone"]...)
 	z := &Zone{Name: name}
 	var rs ruleSet
-	r.children("zone", func(el xml.StartElement, at position) bool {
-		if el.Name.Space != "" {
-			return r.other(el, at, "zone")
-		}
+	r.body("zone", &z.Short, &z.Description, &rs, func(el xml.StartElement, at position) (bool, bool) {
 		switch el.Name.Local {
-		case "short":
-			text, ok := r.text(el, at)
-			z.Short = text
-			return ok
-		case "description":
-			text, ok := r.text(el, at)
-			z.Description = text
-			return ok
 		case "interface":
 			r.zoneInterface(el, at, z)
-			return r.empty(el)
 		case "source":
 			r.zoneSource(el, at, z)
-			return r.empty(el)
-		case "rule":
-			return r.rule(at, &rs)
+		default:
+			return false, false
 		}
-		return r.other(el, at, "zone")
+		return r.empty(el), true
 	})
 	if r.errs != nil {
 		return nil, r.errs
@@ -164,29 +178,16 @@ func decodePolicy(path, name string, data []byte) (*Policy, []*FileError) {
 		p.Priority = prio
 	}
 	var rs ruleSet
-	r.children("policy", func(el xml.StartElement, at position) bool {
-		if el.Name.Space != "" {
-			return r.other(el, at, "policy")
-		}
+	r.body("policy", &p.Short, &p.Description, &rs, func(el xml.StartElement, at position) (bool, bool) {
 		switch el.Name.Local {
-		case "short":
-			text, ok := r.text(el, at)
-			p.Short = text
-			return ok
-		case "description":
-			text, ok := r.text(el, at)
-			p.Description = text
-			return ok
 		case "ingress-zone":
 			p.Ingress = r.zoneRef(el, at, p.Ingress, p.Egress, "ingress")
-			return r.empty(el)
 		case "egress-zone":
 			p.Egress = r.zoneRef(el, at, p.Egress, p.Ingress, "egress")
-			return r.empty(el)
-		case "rule":
-			return r.rule(at, &rs)
+		default:
+			return false, false
 		}
-		return r.other(el, at, "policy")
+		return r.empty(el), true
 	})
 	if r.errs != nil {
 		return nil, r.errs

@@ -221,24 +221,22 @@ func joinFileErrors(fes []*FileError) error {
 // file as NAME.xml.old.
 func (s *Store) SaveZone(z *Zone) error {
 	data, err := encodeZone(z)
-	if err != nil {
-		return fmt.Errorf("saving zone %q: %w", z.Name, err)
-	}
-	if err := replaceFile(s.zonePath(z.Name), data); err != nil {
-		return fmt.Errorf("saving zone %q: %w", z.Name, err)
-	}
-	return nil
+	return s.save("zone", z.Name, s.zonePath, data, err)
 }
 
 // SavePolicy checks p and replaces its file atomically, keeping the previous
 // file as NAME.xml.old.
 func (s *Store) SavePolicy(p *Policy) error {
 	data, err := encodePolicy(p)
-	if err != nil {
-		return fmt.Errorf("saving policy %q: %w", p.Name, err)
+	return s.save("policy", p.Name, s.policyPath, data, err)
+}
+
+func (s *Store) save(kind, name string, path func(string) string, data []byte, err error) error {
+	if err == nil {
+		err = replaceFile(path(name), data)
 	}
-	if err := replaceFile(s.policyPath(p.Name), data); err != nil {
-		return fmt.Errorf("saving policy %q: %w", p.Name, err)
+	if err != nil {
+		return fmt.Errorf("saving %s %q: %w", kind, name, err)
 	}
 	return nil
 }
@@ -246,22 +244,21 @@ func (s *Store) SavePolicy(p *Policy) error {
 // RemoveZone removes a zone's file, keeping it as NAME.xml.old as firewalld
 // does. A missing file is an error wrapping fs.ErrNotExist.
 func (s *Store) RemoveZone(name string) error {
-	if err := firewalld.ValidZoneName(name); err != nil {
-		return fmt.Errorf("removing zone %q: %w", name, err)
-	}
-	if err := retireFile(s.zonePath(name)); err != nil {
-		return fmt.Errorf("removing zone %q: %w", name, err)
-	}
-	return nil
+	return s.remove("zone", name, firewalld.ValidZoneName, s.zonePath)
 }
 
 // RemovePolicy removes a policy's file, keeping it as NAME.xml.old.
 func (s *Store) RemovePolicy(name string) error {
-	if err := firewalld.ValidPolicyName(name); err != nil {
-		return fmt.Errorf("removing policy %q: %w", name, err)
+	return s.remove("policy", name, firewalld.ValidPolicyName, s.policyPath)
+}
+
+func (s *Store) remove(kind, name string, valid func(string) error, path func(string) string) error {
+	err := valid(name)
+	if err == nil {
+		err = retireFile(path(name))
 	}
-	if err := retireFile(s.policyPath(name)); err != nil {
-		return fmt.Errorf("removing policy %q: %w", name, err)
+	if err != nil {
+		return fmt.Errorf("removing %s %q: %w", kind, name, err)
 	}
 	return nil
 }

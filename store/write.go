@@ -180,24 +180,36 @@ func checkText(what, s string) error {
 	return nil
 }
 
+// checkHead checks what zone and policy files share: the name (nameErr),
+// short and description.
+func checkHead(nameErr error, short, desc string) error {
+	if nameErr != nil {
+		return nameErr
+	}
+	if err := checkText("short", short); err != nil {
+		return err
+	}
+	return checkText("description", desc)
+}
+
+// start writes what zone and policy files share: the root, short,
+// description and rules.
+func (w *writer) start(root string, short, desc string, rules []*richrule.Rule, attrs ...xml.Attr) error {
+	w.header()
+	w.open(0, root, attrs...)
+	w.text("short", short)
+	w.text("description", desc)
+	return w.rules(rules)
+}
+
 // encodeZone checks z and writes its file in firewalld's order: short,
 // description, rules, interfaces, sources (zone_writer).
 func encodeZone(z *Zone) ([]byte, error) {
-	if err := firewalld.ValidZoneName(z.Name); err != nil {
-		return nil, err
-	}
-	if err := checkText("short", z.Short); err != nil {
-		return nil, err
-	}
-	if err := checkText("description", z.Description); err != nil {
-		return nil, err
-	}
 	var w writer
-	w.header()
-	w.open(0, "zone")
-	w.text("short", z.Short)
-	w.text("description", z.Description)
-	if err := w.rules(z.Rules); err != nil {
+	if err := checkHead(firewalld.ValidZoneName(z.Name), z.Short, z.Description); err != nil {
+		return nil, err
+	}
+	if err := w.start("zone", z.Short, z.Description, z.Rules); err != nil {
 		return nil, err
 	}
 	seen := map[string]bool{}
@@ -235,16 +247,11 @@ func encodeZone(z *Zone) ([]byte, error) {
 // description, rules, ingress zones, egress zones (policy_writer). The
 // target is always firewalld's default, CONTINUE.
 func encodePolicy(p *Policy) ([]byte, error) {
-	if err := firewalld.ValidPolicyName(p.Name); err != nil {
-		return nil, err
+	nameErr := firewalld.ValidPolicyName(p.Name)
+	if nameErr == nil {
+		nameErr = firewalld.CheckPriority(p.Priority)
 	}
-	if err := firewalld.CheckPriority(p.Priority); err != nil {
-		return nil, err
-	}
-	if err := checkText("short", p.Short); err != nil {
-		return nil, err
-	}
-	if err := checkText("description", p.Description); err != nil {
+	if err := checkHead(nameErr, p.Short, p.Description); err != nil {
 		return nil, err
 	}
 	var ingress, egress []string
@@ -259,16 +266,12 @@ func encodePolicy(p *Policy) ([]byte, error) {
 			return nil, err
 		}
 	}
-	var w writer
-	w.header()
 	var attrs []xml.Attr
 	if p.Priority != DefaultPriority {
 		attrs = append(attrs, attr("priority", strconv.Itoa(p.Priority)))
 	}
-	w.open(0, "policy", append(attrs, attr("target", "CONTINUE"))...)
-	w.text("short", p.Short)
-	w.text("description", p.Description)
-	if err := w.rules(p.Rules); err != nil {
+	var w writer
+	if err := w.start("policy", p.Short, p.Description, p.Rules, append(attrs, attr("target", "CONTINUE"))...); err != nil {
 		return nil, err
 	}
 	for _, z := range ingress {
