@@ -21,7 +21,7 @@ import (
 // that the clamp is the same before and after.
 func TestSystemMigrate(t *testing.T) {
 	systest.RequireRoot(t)
-	systest.RequireCommands(t, "go", "dbus-daemon", "firewalld", "firewall-cmd", "iptables", "ip6tables")
+	systest.RequireCommands(t, "go", "dbus-daemon", "iptables", "ip6tables")
 	t.Parallel()
 	daemon := buildDaemon(t)
 
@@ -151,7 +151,7 @@ func TestSystemMigrate(t *testing.T) {
 // rules it added.
 func TestSystemMigrateRollback(t *testing.T) {
 	systest.RequireRoot(t)
-	systest.RequireCommands(t, "go", "dbus-daemon", "firewalld", "firewall-cmd", "iptables")
+	systest.RequireCommands(t, "go", "dbus-daemon", "iptables")
 	t.Parallel()
 	daemon := buildDaemon(t)
 	bus := systest.StartBus(t, systest.BusOptions{})

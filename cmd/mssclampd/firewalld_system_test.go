@@ -39,7 +39,7 @@ func configureFirewalld(t testing.TB, fw *systest.Firewalld, bindings map[string
 	}
 	write(filepath.Join(fw.ConfigDir, "policies", "msc-forward.xml"), forwardPolicy)
 	for zone, ifaces := range bindings {
-		builtin, err := os.ReadFile(filepath.Join("/usr/lib/firewalld/zones", zone+".xml"))
+		builtin, err := os.ReadFile(filepath.Join(fw.Tree.DefaultConfig(), "zones", zone+".xml"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -58,9 +58,22 @@ func firewalldDaemonArgs(fw *systest.Firewalld) []string {
 	return []string{"--firewalld=auto", "--firewalld-conf=" + filepath.Join(fw.ConfigDir, "firewalld.conf")}
 }
 
-// TestFirewalld runs mssclampd beside the real firewalld 1.3.3, with each of
-// firewalld's backends (ours follows it), and checks with packets that the
-// clamp follows firewalld's zones through everything firewalld does.
+// firewalldCases are the firewalld releases the harness has (Debian 11, 12
+// and 13), each with both of its backends; name is "RELEASE/BACKEND".
+func firewalldCases() (names []string, opts []systest.FirewalldOptions) {
+	for _, release := range systest.FirewalldReleases() {
+		for _, backend := range []string{"nftables", "iptables"} {
+			names = append(names, release+"/"+backend)
+			opts = append(opts, systest.FirewalldOptions{Release: release, Backend: backend})
+		}
+	}
+	return names, opts
+}
+
+// TestFirewalld runs mssclampd beside the real firewalld, every release the
+// harness has, with each of firewalld's backends (ours follows it), and checks
+// with packets that the clamp follows firewalld's zones through everything
+// firewalld does.
 //
 // rc0 (client side) is bound to internal, rs0 (server side) to dmz, with
 // firewall-cmd; both zones get a value=1200 rule, so the SYN (entering at
@@ -68,18 +81,20 @@ func firewalldDaemonArgs(fw *systest.Firewalld) []string {
 func TestFirewalld(t *testing.T) {
 	systest.RequireRoot(t)
 	t.Parallel()
-	for _, backend := range []string{"nftables", "iptables"} {
-		t.Run(backend, func(t *testing.T) {
+	names, opts := firewalldCases()
+	for i, fo := range opts {
+		t.Run(names[i], func(t *testing.T) {
 			t.Parallel()
-			testFirewalld(t, backend)
+			testFirewalld(t, fo)
 		})
 	}
 }
 
-func testFirewalld(t *testing.T, backend string) {
+func testFirewalld(t *testing.T, fo systest.FirewalldOptions) {
+	backend := fo.Backend
 	tp := systest.NewTopology(t, 1400)
 	bus := systest.StartBus(t, systest.BusOptions{})
-	fw := systest.StartFirewalld(t, bus, tp.Router, backend)
+	fw := systest.StartFirewalldWith(t, bus, tp.Router, fo)
 	configureFirewalld(t, fw, nil)
 	d := startDaemon(t, daemonOptions{NS: tp.Router, Bus: bus, ConfigDir: t.TempDir(), Args: firewalldDaemonArgs(fw)})
 	c := newClient(t, bus)
@@ -130,6 +145,9 @@ func testFirewalld(t *testing.T, backend string) {
 	// one of its own value.
 	must(t, "adding to home", c.addRule("home", "rule tcp-mss-clamp value=1100", 0))
 	fw.MustCmd(t, "--zone=internal", "--remove-interface=rc0")
+	// firewalld 2.x reloads on --set-default-zone, which would bind rc0 again
+	// from the permanent configuration.
+	fw.MustCmd(t, "--permanent", "--zone=internal", "--remove-interface=rc0")
 	waitProbe(t, tp, systest.ProbeOptions{}, synAckOnly, "rc0 unbound, default zone public")
 	fw.MustCmd(t, "--set-default-zone=home")
 	waitProbe(t, tp, systest.ProbeOptions{}, systest.ProbeResult{SynMSS: 1100, SynAckMSS: 1200}, "rc0 unbound, default zone home")

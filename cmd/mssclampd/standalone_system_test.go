@@ -140,8 +140,9 @@ func TestBrokenZoneFile(t *testing.T) {
 }
 
 // TestFollowFirewalld starts mssclampd --firewalld=auto while firewalld is
-// absent, then starts and stops firewalld: mssclampd switches to firewalld's
-// zones and back to its own without a restart.
+// absent, then starts and stops firewalld (every release, both backends):
+// mssclampd switches to firewalld's zones and back to its own without a
+// restart.
 //
 // Our configuration: public has a 1300 rule, internal (no interfaces) a 1250
 // rule. Standalone, public catches both interfaces. Under firewalld, rc0
@@ -149,12 +150,13 @@ func TestBrokenZoneFile(t *testing.T) {
 func TestFollowFirewalld(t *testing.T) {
 	systest.RequireRoot(t)
 	t.Parallel()
-	for _, backend := range []string{"nftables", "iptables"} {
-		t.Run(backend, func(t *testing.T) {
+	names, opts := firewalldCases()
+	for i, fo := range opts {
+		t.Run(names[i], func(t *testing.T) {
 			t.Parallel()
 			tp := systest.NewTopology(t, 1400)
 			bus := systest.StartBus(t, systest.BusOptions{})
-			fw := systest.StartFirewalld(t, bus, tp.Router, backend)
+			fw := systest.StartFirewalldWith(t, bus, tp.Router, fo)
 			configureFirewalld(t, fw, map[string][]string{"internal": {"rc0"}, "dmz": {"rs0"}})
 			fw.Stop(t)
 
