@@ -39,7 +39,7 @@ func BenchmarkQueryRichRule(b *testing.B) {
 	}{
 		{name: "mssclamp-cmd", command: func() *exec.Cmd { return exec.Command(w.cmd, "--query-rich-rule="+rule) }},
 		{name: "firewall-cmd", command: func() *exec.Cmd {
-			c := fw.Tree.Command("firewall-cmd", "--query-rich-rule="+rule)
+			c := fw.Tree.ToolCommand("firewall-cmd", "--query-rich-rule="+rule)
 			c.Env = fw.Tree.Env(w.bus.Env())
 			return c
 		}},

@@ -119,7 +119,7 @@ func TestSystemCompareOffline(t *testing.T) {
 		t.Fatalf("copying firewalld's /etc/firewalld: %v: %s", err, out)
 	}
 	fwOffline := func(args []string) result {
-		return runBinary(tree.Command("firewall-offline-cmd", append([]string{"--system-config=" + fwDir, "--default-config=" + tree.DefaultConfig()}, args...)...), &systest.Bus{})
+		return runBinary(tree.ToolCommand("firewall-offline-cmd", append([]string{"--system-config=" + fwDir, "--default-config=" + tree.DefaultConfig()}, args...)...), &systest.Bus{})
 	}
 	for _, args := range [][]string{{"--new-policy=fwd"}, {"--zone=dmz", "--list-rich-rules"}} {
 		if got := fwOffline(args); got.code != 0 {

@@ -50,9 +50,9 @@ func StartBus(t testing.TB, o BusOptions) *Bus {
 		t.Fatalf("bus directory: %v", err)
 	}
 	b := &Bus{dir: dir, systemPolicy: o.SystemPolicy}
-	var system []byte
+	var system string
 	if o.SystemPolicy {
-		if system, err = os.ReadFile(systemBusConfig); err != nil {
+		if system, err = systemBusConfigText(); err != nil {
 			t.Fatalf("bus config: %v", err)
 		}
 	}
@@ -63,7 +63,7 @@ func StartBus(t testing.TB, o BusOptions) *Bus {
 		}
 		extra = append(append([]string{}, extra...), b.policyDir())
 	}
-	conf, err := busConfig(filepath.Join(dir, "bus.sock"), o.SystemPolicy, string(system), extra)
+	conf, err := busConfig(filepath.Join(dir, "bus.sock"), o.SystemPolicy, system, extra)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -130,8 +130,8 @@ func (tr *FirewalldTree) Tool(name string, args ...string) []string {
 	return append([]string{systemPython, filepath.Join(tr.Dir, "usr", dir, name)}, args...)
 }
 
-// Command is an exec.Cmd of Tool (in the caller's namespace), its Env set.
-func (tr *FirewalldTree) Command(name string, args ...string) *exec.Cmd {
+// ToolCommand is an exec.Cmd of Tool (in the caller's namespace), its Env set.
+func (tr *FirewalldTree) ToolCommand(name string, args ...string) *exec.Cmd {
 	return tr.Python(tr.Tool(name, args...)[1:]...)
 }
 
