@@ -25,9 +25,17 @@
 //     /usr/share/dbus-1/system.d, so without polkit only root may talk to firewalld) plus
 //     ConfigDirs, for authorization tests. Env and Conn connect processes and Go code to it.
 //     The bus never activates services.
-//   - Firewalld: upstream firewalld in a namespace, on a Bus, with a private copy of
+//   - Firewalld: upstream firewalld in a namespace, on a Bus, with its own copy of the package's
 //     /etc/firewalld and the chosen FirewallBackend. Cmd runs firewall-cmd against it; Stop and
-//     Start restart it.
+//     Start restart it. It is never the host's firewalld: FirewalldTree is one release of
+//     Debian's packages (0.9.3 of Debian 11, 1.3.3 of Debian 12, 2.3.1 of Debian 13), fetched
+//     once per host with `apt-get download` under a private apt configuration, unpacked with
+//     `dpkg-deb -x` into /var/tmp/mssclamp-firewalld and run by the system python3 with
+//     PYTHONPATH into the tree and --default-config pointing at its /usr/lib/firewalld.
+//     StartFirewalldWith(FirewalldOptions{Release: "0.9.3"}) picks a release; StartFirewalld runs
+//     $MSSCLAMP_FIREWALLD, 1.3.3 by default. Releases differ: 0.9 has policies but no
+//     tcp-mss-clamp and no intra-zone forwarding (ForwardWithinZone sets the zone's target
+//     instead), 2.x reloads on --set-default-zone.
 //
 // A typical test:
 //
