@@ -17,7 +17,7 @@ import (
 
 // BusOptions selects the policy of a private bus.
 type BusOptions struct {
-	SystemPolicy bool     // the real system-bus policy (deny by default + /usr/share/dbus-1/system.d)
+	SystemPolicy bool     // the real system-bus policy (deny by default + /usr/share/dbus-1/system.d + what StartFirewalld adds)
 	ConfigDirs   []string // extra <includedir>s (e.g. our dist/ busconfig)
 }
 

@@ -22,8 +22,9 @@
 //     router) received it. Without any clamp and MTU 1400: 1460/1360 (IPv4), 1440/1340 (IPv6).
 //   - Bus: a private dbus-daemon playing the system bus. BusOptions{} lets anyone own and call
 //     anything; SystemPolicy applies the real system-bus policy (deny by default plus
-//     /usr/share/dbus-1/system.d, so without polkit only root may talk to firewalld) plus
-//     ConfigDirs, for authorization tests. Env and Conn connect processes and Go code to it.
+//     /usr/share/dbus-1/system.d; Debian 12's when the host has no system.conf) plus
+//     ConfigDirs, for authorization tests; StartFirewalld adds firewalld's own busconfig from its
+//     tree, so without polkit only root may talk to firewalld. Env and Conn connect processes and Go code to it.
 //     The bus never activates services.
 //   - Firewalld: upstream firewalld in a namespace, on a Bus, with its own copy of the package's
 //     /etc/firewalld and the chosen FirewallBackend. Cmd runs firewall-cmd against it; Stop and

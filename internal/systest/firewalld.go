@@ -231,8 +231,8 @@ func (f *Firewalld) Stop(t testing.TB) {
 	}
 }
 
-// Cmd runs the tree's firewall-cmd with args in f.NS on f.Bus and returns its output and exit code (-1 if
-// it could not run; stderr then says why).
+// Cmd runs the tree's firewall-cmd with args in f.NS on f.Bus and returns its output and exit
+// code (-1 if it could not run; stderr then says why).
 func (f *Firewalld) Cmd(args ...string) (stdout, stderr string, code int) {
 	ctx, cancel := context.WithTimeout(context.Background(), firewallCmdTimeout)
 	defer cancel()
