@@ -77,16 +77,32 @@ func (f *Firewalld) addPolicyRule(ctx context.Context, t firewalld.Scope, perman
 	if err != nil {
 		return err
 	}
-	switch {
-	case len(after) == len(before):
+	if len(after) == len(before) {
 		return already
-	case len(after) == len(before)+1 && slices.Contains(before, after[len(before)]):
+	}
+	if added, ok := addedRule(before, after); ok && slices.Contains(before, added) {
 		if err := f.setPolicyRules(ctx, t, permanent, before); err != nil {
 			return fmt.Errorf("removing the duplicate of %q again: %w", rule, err)
 		}
 		return already
 	}
 	return nil
+}
+
+// addedRule returns the one rule after has beyond before, counting
+// duplicates. Not the last one: firewalld 2.x lists a runtime policy's rules
+// in no fixed order.
+func addedRule(before, after []string) (string, bool) {
+	left := slices.Clone(after)
+	for _, r := range before {
+		if i := slices.Index(left, r); i >= 0 {
+			left = slices.Delete(left, i, i+1)
+		}
+	}
+	if len(left) != 1 || len(after) != len(before)+1 {
+		return "", false
+	}
+	return left[0], true
 }
 
 // RemoveRichRule removes rule from t. A rule that is not there is

@@ -24,7 +24,7 @@ var vectorIPSets = []string{"foo", "a", "b", "clampset", "dst", "abcdefghijklmno
 func TestAgainstFirewalld(t *testing.T) {
 	systest.RequireRoot(t)
 	vs, _ := loadVectors(t)
-	fw := systest.StartFirewalld(t, nil, nil, "nftables")
+	fw := systest.StartFirewalldWith(t, nil, nil, systest.FirewalldOptions{Backend: "nftables", Release: vectorRelease})
 	for _, name := range vectorIPSets {
 		fw.MustCmd(t, "--permanent", "--new-ipset="+name, "--type=hash:ip")
 	}

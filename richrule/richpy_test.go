@@ -3,33 +3,29 @@ package richrule
 import (
 	"bufio"
 	"encoding/json"
-	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/firewalld-mssclamp/mssclamp/internal/systest"
 )
 
-// richPy runs firewalld's own parser (testdata/richpy.py over the installed
-// firewall.core.rich) on the inputs. It skips the test when that Python
-// module is not installed.
+// vectorRelease is the firewalld release whose behaviour the vectors record
+// (later releases check more at parse time, with other messages).
+const vectorRelease = "1.3.3"
+
+// richPy runs firewalld's own parser (testdata/richpy.py over
+// firewall.core.rich of vectorRelease's tree, never an installed one) on the
+// inputs.
 func richPy(t *testing.T, inputs []string) []outcome {
 	t.Helper()
-	var py string
-	for _, p := range []string{"/usr/bin/python3", "python3"} {
-		if err := exec.Command(p, "-c", "import firewall.core.rich").Run(); err == nil {
-			py = p
-			break
-		}
-	}
-	if py == "" {
-		t.Skip("firewalld's Python module (firewall.core.rich) is not installed")
-	}
+	tree := systest.OpenFirewalldTree(t, vectorRelease)
 	var in strings.Builder
 	for _, s := range inputs {
 		b, _ := json.Marshal(s)
 		in.Write(b)
 		in.WriteByte('\n')
 	}
-	cmd := exec.Command(py, "testdata/richpy.py")
+	cmd := tree.Python("testdata/richpy.py")
 	cmd.Stdin = strings.NewReader(in.String())
 	out, err := cmd.Output()
 	if err != nil {

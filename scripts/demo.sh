@@ -101,25 +101,29 @@ probe() {
 	port=$((port + 1))
 	local d=$work/probe-$port
 	mkdir -p "$d"
-	ip netns exec "$S" timeout 5 tcpdump -l -n -v -i s0 -c 1 "tcp dst port $port and tcp[tcpflags] & tcp-syn != 0" >"$d/server" 2>"$d/server.err" &
+	ip netns exec "$S" timeout 20 tcpdump -l -n -v -i s0 -c 1 "tcp dst port $port and tcp[tcpflags] & tcp-syn != 0" >"$d/server" 2>"$d/server.err" &
 	local t1=$!
-	ip netns exec "$C" timeout 5 tcpdump -l -n -v -i c0 -c 1 "tcp src port $port and tcp[tcpflags] & (tcp-syn|tcp-ack) == (tcp-syn|tcp-ack)" >"$d/client" 2>"$d/client.err" &
+	ip netns exec "$C" timeout 20 tcpdump -l -n -v -i c0 -c 1 "tcp src port $port and tcp[tcpflags] & (tcp-syn|tcp-ack) == (tcp-syn|tcp-ack)" >"$d/client" 2>"$d/client.err" &
 	local t2=$!
-	for _ in $(seq 50); do
+	for _ in $(seq 200); do
 		grep -q listening "$d/server.err" 2>/dev/null && grep -q listening "$d/client.err" 2>/dev/null && break
 		sleep 0.1
 	done
-	ip netns exec "$S" timeout 5 python3 -c "
+	ip netns exec "$S" timeout 20 python3 -c "
 import socket
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(('10.71.2.2', $port)); s.listen(); c, _ = s.accept(); c.close()" &
 	local srv=$!
-	sleep 0.2
+	# Connect only once the server listens (a fixed pause lost that race on a busy host).
+	for _ in $(seq 200); do
+		[ -n "$(ip netns exec "$S" ss -Hltn "sport = :$port")" ] && break
+		sleep 0.1
+	done
 	ip netns exec "$C" timeout 5 python3 -c "
 import socket; socket.create_connection(('10.71.2.2', $port), timeout=3).close()"
 	wait $srv $t1 $t2 || true
-	syn=$(grep -o 'mss [0-9]*' "$d/server" | head -1 | cut -d' ' -f2)
-	synack=$(grep -o 'mss [0-9]*' "$d/client" | head -1 | cut -d' ' -f2)
+	syn=$(grep -o 'mss [0-9]*' "$d/server" | head -1 | cut -d' ' -f2 || true)
+	synack=$(grep -o 'mss [0-9]*' "$d/client" | head -1 | cut -d' ' -f2 || true)
 	printf '  -> the server saw MSS %s in the SYN; the client saw MSS %s in the SYN-ACK\n' "${syn:-none}" "${synack:-none}"
 }
 

@@ -1,60 +1,99 @@
 #!/bin/sh
-# Installs what `make test` and `make demo` need on a fresh Debian machine, as
-# root: the Debian packages the system tests drive, and a Go toolchain. It is
-# idempotent and quiet when everything is already there.
+# Installs the Debian packages `make test` or `make demo` drive, as root, and
+# nothing else: `make build` never runs this (it needs only Go: scripts/go.sh).
 #
-# Debian starts services from a package's postinst; firewalld must never start
-# in the root namespace (it would take over the host's firewall), so the
-# install runs under a policy-rc.d that forbids starting anything.
+#   scripts/deps.sh test|demo      install what is missing
+#   scripts/deps.sh --list test    print the package list
+#
+# firewalld is not among them: the system tests run Debian's firewalld
+# packages unpacked into a private tree (internal/systest), and only need the
+# libraries firewalld imports. No package here ships a service that starts or
+# is enabled; still, the install runs under a policy-rc.d that forbids
+# starting anything, and afterwards every unit or init script a package
+# enabled is disabled again and named (units a package enables statically, by
+# shipping a .wants link, cannot be undone: the script then fails).
+# Idempotent, and quiet when everything is there.
 set -eu
 
-packages="nftables iptables ipset iproute2 dbus firewalld tcpdump python3"
-go_min=1.24
-go_want=1.26.8
+# dbus-daemon and dbus-bin, not dbus: dbus (and dbus-system-bus-common) enable
+# the system bus unit and socket.
+demo="iproute2 dbus-daemon tcpdump python3"
+test="iproute2 dbus-daemon dbus-bin nftables iptables ipset procps util-linux python3
+python3-dbus python3-gi gir1.2-glib-2.0 python3-nftables debian-archive-keyring"
+
+list=no
+[ "${1:-}" = --list ] && { list=yes; shift; }
+case ${1:-} in
+demo) packages=$demo ;;
+test) packages=$test ;;
+*) echo "usage: deps.sh [--list] test|demo" >&2; exit 2 ;;
+esac
+if [ $list = yes ]; then
+	echo $packages
+	exit 0
+fi
 
 missing=""
 for p in $packages; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' || missing="$missing $p"
 done
-
-if [ -n "$missing" ]; then
-	if [ "$(id -u)" -ne 0 ]; then
-		echo "deps: not root, cannot install:$missing (system tests will skip)" >&2
-	else
-		echo "deps: installing$missing" >&2
-		created_policy=""
-		if [ ! -e /usr/sbin/policy-rc.d ]; then
-			printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
-			chmod +x /usr/sbin/policy-rc.d
-			created_policy=yes
-		fi
-		apt-get update -qq
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
-		[ -n "$created_policy" ] && rm -f /usr/sbin/policy-rc.d
-	fi
+[ -n "$missing" ] || exit 0
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps: not root, cannot install:$missing (system tests will skip)" >&2
+	exit 0
 fi
+echo "deps: installing$missing" >&2
 
-# Go: use the one on PATH or in /usr/local/go when new enough, else fetch the
-# toolchain from the module proxy (the same zip GOTOOLCHAIN downloads).
-go_ok() {
-	v=$("$1" env GOVERSION 2>/dev/null | sed 's/^go//') || return 1
-	[ "$(printf '%s\n%s\n' "$go_min" "$v" | sort -V | head -n1)" = "$go_min" ]
+# Unit links and init-script links: what "enabled" means on disk, with or
+# without a running systemd.
+units="/etc/systemd/system /usr/lib/systemd/system"
+[ /lib -ef /usr/lib ] || units="$units /lib/systemd/system"
+enabled() {
+	find $units /etc/rc[0-6S].d -path '*.wants/*' -o -path '*.requires/*' -o -path '/etc/rc*.d/S*' 2>/dev/null | sort
 }
-for g in "$(command -v go || true)" /usr/local/go/bin/go /opt/mssclamp-go/bin/go; do
-	if [ -n "$g" ] && [ -x "$g" ] && go_ok "$g"; then
-		echo "$g"
-		exit 0
-	fi
+before=$(mktemp) after=$(mktemp)
+enabled >"$before"
+
+# Our policy-rc.d forbids every start (exit 101); an existing one is set aside
+# meanwhile and put back, whatever happens.
+policy=/usr/sbin/policy-rc.d saved=""
+restore() {
+	rm -f "$policy"
+	[ -z "$saved" ] || mv "$saved" "$policy"
+	rm -f "$before" "$after"
+}
+if [ -e "$policy" ] || [ -L "$policy" ]; then
+	saved=$(mktemp /usr/sbin/policy-rc.d.mssclamp.XXXXXX)
+	mv "$policy" "$saved"
+fi
+trap restore EXIT
+trap 'exit 130' INT TERM
+printf '#!/bin/sh\n# scripts/deps.sh of mssclamp: no service starts while it installs\nexit 101\n' >"$policy"
+chmod 755 "$policy"
+
+apt="apt-get -o DPkg::Lock::Timeout=300 -qq"
+$apt update
+DEBIAN_FRONTEND=noninteractive $apt install -y --no-install-recommends $missing >/dev/null
+
+enabled >"$after"
+new=$(comm -13 "$before" "$after")
+[ -z "$new" ] && exit 0
+status=0
+for link in $new; do
+	name=$(basename "$link")
+	case $link in
+	/etc/systemd/system/*)
+		echo "deps: a package enabled $name; disabling it again" >&2
+		deb-systemd-helper disable "$name" 2>/dev/null || rm -f "$link"
+		;;
+	/etc/rc*)
+		echo "deps: a package enabled init script ${name#S[0-9][0-9]}; removing $link" >&2
+		rm -f "$link"
+		;;
+	*)
+		echo "deps: a package enables $name statically ($link): take it off the list in scripts/deps.sh" >&2
+		status=1
+		;;
+	esac
 done
-echo "deps: fetching go$go_want from the module proxy" >&2
-proxy=$(printf '%s' "${GOPROXY:-https://proxy.golang.org}" | cut -d, -f1)
-tmp=$(mktemp -d)
-command -v curl >/dev/null || { apt-get update -qq; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq curl unzip >/dev/null; }
-command -v unzip >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq unzip >/dev/null
-curl -fsSL -o "$tmp/go.zip" "$proxy/golang.org/toolchain/@v/v0.0.1-go$go_want.linux-amd64.zip"
-unzip -q "$tmp/go.zip" -d "$tmp"
-rm -rf /opt/mssclamp-go
-mv "$tmp/golang.org/toolchain@v0.0.1-go$go_want.linux-amd64" /opt/mssclamp-go
-chmod +x /opt/mssclamp-go/bin/* /opt/mssclamp-go/pkg/tool/*/* 2>/dev/null || true
-rm -rf "$tmp"
-echo /opt/mssclamp-go/bin/go
+exit $status

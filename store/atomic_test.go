@@ -3,11 +3,12 @@ package store
 import (
 	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/firewalld-mssclamp/mssclamp/internal/systest"
 )
 
 // TestLeftoverTemp: what a crash mid-save leaves (temporary files) is not
@@ -70,12 +71,10 @@ func TestFailedSave(t *testing.T) {
 }
 
 // TestFirewalldReadsOurFiles runs firewalld 1.3.3's own zone_reader and
-// policy_reader over the golden files, when its Python code is installed.
+// policy_reader over the golden files (2.3.1 reads them alike; 0.9.3 knows no
+// tcp-mss-clamp element and refuses them).
 func TestFirewalldReadsOurFiles(t *testing.T) {
-	const py = "/usr/bin/python3"
-	if _, err := os.Stat("/usr/lib/python3/dist-packages/firewall/core/io/zone.py"); err != nil {
-		t.Skip("firewalld's Python code is not installed")
-	}
+	tree := systest.OpenFirewalldTree(t, "1.3.3")
 	dir, err := filepath.Abs(filepath.Join(testdata, "golden"))
 	if err != nil {
 		t.Fatal(err)
@@ -92,7 +91,7 @@ for f in sorted(os.listdir(d + "/policies")):
     p = policy_reader(f, d + "/policies")
     print(p.name, len(p.rules), p.priority, p.ingress_zones, p.egress_zones)
 `
-	out, err := exec.Command(py, "-c", script, dir).CombinedOutput()
+	out, err := tree.Python("-c", script, dir).CombinedOutput()
 	if err != nil {
 		t.Fatalf("firewalld's reader: %v\n%s", err, out)
 	}

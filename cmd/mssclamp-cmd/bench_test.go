@@ -38,7 +38,11 @@ func BenchmarkQueryRichRule(b *testing.B) {
 		samples []time.Duration
 	}{
 		{name: "mssclamp-cmd", command: func() *exec.Cmd { return exec.Command(w.cmd, "--query-rich-rule="+rule) }},
-		{name: "firewall-cmd", command: func() *exec.Cmd { return exec.Command("firewall-cmd", "--query-rich-rule="+rule) }},
+		{name: "firewall-cmd", command: func() *exec.Cmd {
+			c := fw.Tree.ToolCommand("firewall-cmd", "--query-rich-rule="+rule)
+			c.Env = fw.Tree.Env(w.bus.Env())
+			return c
+		}},
 	}
 	b.ResetTimer()
 	for range b.N {

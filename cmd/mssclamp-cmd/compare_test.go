@@ -21,6 +21,11 @@ var ourOptions = []string{"--output", "--config-dir", "--backend", "--list-backe
 // ("INVALID_RULE: 535" + " (column 20, ...)"), a documented difference.
 var detailSuffix = regexp.MustCompile(`(?m) \(column \d+, [^\n]*\)$`)
 
+// compareRelease is the firewalld the transcripts were compared with: other
+// releases word some errors differently (2.3.1: `INVALID_RULE: tcp-mss-clamp
+// value="535"`) or have no tcp-mss-clamp at all (0.9.3).
+const compareRelease = "1.3.3"
+
 // comparable reports whether firewall-cmd can do what a step does.
 func comparable(s *step, args []string) bool {
 	for _, l := range s.before {
@@ -49,7 +54,7 @@ func TestSystemCompareFirewallCmd(t *testing.T) {
 	ours := newSysWorld(t)
 	ours.startDaemon(t, "--firewalld=off")
 
-	fw := systest.StartFirewalld(t, nil, nil, "nftables")
+	fw := systest.StartFirewalldWith(t, nil, nil, systest.FirewalldOptions{Backend: "nftables", Release: compareRelease})
 	for _, args := range [][]string{
 		{"--permanent", "--new-policy=fwd"},
 		{"--permanent", "--policy=fwd", "--add-ingress-zone=ANY"},
@@ -108,18 +113,18 @@ func sortLines(s string) string {
 }
 
 // TestSystemCompareOffline runs every step of offline.txt with
-// firewall-offline-cmd 1.3.3 on a copy of /etc/firewalld too (which holds
+// firewall-offline-cmd 1.3.3 on a copy of its /etc/firewalld too (which holds
 // tcp-mss-clamp natively) and requires the same output, except for steps
 // with our own options and the deliberate differences ("# ~").
 func TestSystemCompareOffline(t *testing.T) {
 	systest.RequireRoot(t)
-	systest.RequireCommands(t, "firewall-offline-cmd")
+	tree := systest.OpenFirewalldTree(t, compareRelease)
 	fwDir := filepath.Join(t.TempDir(), "etc")
-	if out, err := exec.Command("cp", "-r", "/etc/firewalld", fwDir).CombinedOutput(); err != nil {
-		t.Fatalf("copying /etc/firewalld: %v: %s", err, out)
+	if out, err := exec.Command("cp", "-r", filepath.Join(tree.Dir, "etc", "firewalld"), fwDir).CombinedOutput(); err != nil {
+		t.Fatalf("copying firewalld's /etc/firewalld: %v: %s", err, out)
 	}
 	fwOffline := func(args []string) result {
-		return runBinary(exec.Command("firewall-offline-cmd", append([]string{"--system-config=" + fwDir}, args...)...), &systest.Bus{})
+		return runBinary(tree.ToolCommand("firewall-offline-cmd", append([]string{"--system-config=" + fwDir, "--default-config=" + tree.DefaultConfig()}, args...)...), &systest.Bus{})
 	}
 	for _, args := range [][]string{{"--new-policy=fwd"}, {"--zone=dmz", "--list-rich-rules"}} {
 		if got := fwOffline(args); got.code != 0 {
@@ -129,7 +134,7 @@ func TestSystemCompareOffline(t *testing.T) {
 
 	dir := t.TempDir()
 	seedStore(t, dir)
-	m := machine{firewalldConf: filepath.Join(fwDir, "firewalld.conf"), firewalldDirs: []string{"/usr/lib/firewalld", fwDir},
+	m := machine{firewalldConf: filepath.Join(fwDir, "firewalld.conf"), firewalldDirs: []string{tree.DefaultConfig(), fwDir},
 		kernelHasNftables: func() bool { return true }}
 	ours := func(args []string) result {
 		var out, errOut bytes.Buffer

@@ -16,7 +16,7 @@ import (
 // TCPMSS passthrough to our rules and leaves the other passthrough alone.
 func TestSystemMigrateDirect(t *testing.T) {
 	w := newSysWorld(t)
-	systest.RequireCommands(t, "firewalld", "firewall-cmd", "iptables-save")
+	systest.RequireCommands(t, "iptables-save")
 	fw := systest.StartFirewalld(t, w.bus, w.ns, "nftables")
 	clamp := "ipv4 -t mangle -I FORWARD -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --clamp-mss-to-pmtu"
 	keep := "ipv4 -t filter -I INPUT -p udp --dport 9 -j DROP"

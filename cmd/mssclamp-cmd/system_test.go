@@ -46,9 +46,13 @@ func (w *sysWorld) run(args []string) result {
 	return runBinary(w.ns.Command(w.cmd, args...), w.bus)
 }
 
+// runBinary runs cmd with bus as its system bus, unless its Env is set
+// already.
 func runBinary(cmd *exec.Cmd, bus *systest.Bus) result {
 	var out, errOut bytes.Buffer
-	cmd.Env = bus.Env()
+	if cmd.Env == nil {
+		cmd.Env = bus.Env()
+	}
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	err := cmd.Run()
 	code := 0

@@ -140,7 +140,7 @@ func writeFirewalldRules(b testing.TB, fw *systest.Firewalld, rules []benchRule,
 		}
 	}
 	for zone, add := range extra {
-		builtin, err := os.ReadFile(filepath.Join("/usr/lib/firewalld/zones", zone+".xml"))
+		builtin, err := os.ReadFile(filepath.Join(fw.Tree.DefaultConfig(), "zones", zone+".xml"))
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -39,7 +39,7 @@ func configureFirewalld(t testing.TB, fw *systest.Firewalld, bindings map[string
 	}
 	write(filepath.Join(fw.ConfigDir, "policies", "msc-forward.xml"), forwardPolicy)
 	for zone, ifaces := range bindings {
-		builtin, err := os.ReadFile(filepath.Join("/usr/lib/firewalld/zones", zone+".xml"))
+		builtin, err := os.ReadFile(filepath.Join(fw.Tree.DefaultConfig(), "zones", zone+".xml"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -58,23 +58,40 @@ func firewalldDaemonArgs(fw *systest.Firewalld) []string {
 	return []string{"--firewalld=auto", "--firewalld-conf=" + filepath.Join(fw.ConfigDir, "firewalld.conf")}
 }
 
-// TestFirewalld runs mssclampd beside the real firewalld 1.3.3, with each of
-// firewalld's backends (ours follows it), and checks with packets that the
-// clamp follows firewalld's zones through everything firewalld does.
+// firewalldCase is one firewalld release the harness has (Debian 11, 12 and
+// 13) with one of its backends; its subtest is named "RELEASE/BACKEND".
+type firewalldCase systest.FirewalldOptions
+
+func (c firewalldCase) String() string { return c.Release + "/" + c.Backend }
+
+func firewalldCases() (cases []firewalldCase) {
+	for _, release := range systest.FirewalldReleases() {
+		for _, backend := range []string{"nftables", "iptables"} {
+			cases = append(cases, firewalldCase{Release: release, Backend: backend})
+		}
+	}
+	return cases
+}
+
+// TestFirewalld runs mssclampd beside the real firewalld, every release the
+// harness has, with each of firewalld's backends (ours follows it), and checks
+// with packets that the clamp follows firewalld's zones through everything
+// firewalld does.
 //
 // rc0 (client side) is bound to internal, rs0 (server side) to dmz, with
 // firewall-cmd; both zones get a value=1200 rule, so the SYN (entering at
 // rc0) and the SYN-ACK (entering at rs0) are both clamped to 1200.
 func TestFirewalld(t *testing.T) {
-	parallelEach(t, []string{"nftables", "iptables"}, func(t *testing.T, backend string) {
-		testFirewalld(t, backend)
+	parallelEach(t, firewalldCases(), func(t *testing.T, fc firewalldCase) {
+		testFirewalld(t, systest.FirewalldOptions(fc))
 	})
 }
 
-func testFirewalld(t *testing.T, backend string) {
+func testFirewalld(t *testing.T, fo systest.FirewalldOptions) {
+	backend := fo.Backend
 	tp := systest.NewTopology(t, 1400)
 	bus := systest.StartBus(t, systest.BusOptions{})
-	fw := systest.StartFirewalld(t, bus, tp.Router, backend)
+	fw := systest.StartFirewalldWith(t, bus, tp.Router, fo)
 	configureFirewalld(t, fw, nil)
 	d := startDaemon(t, daemonOptions{NS: tp.Router, Bus: bus, ConfigDir: t.TempDir(), Args: firewalldDaemonArgs(fw)})
 	c := newClient(t, bus)
@@ -125,6 +142,9 @@ func testFirewalld(t *testing.T, backend string) {
 	// one of its own value.
 	must(t, "adding to home", c.addRule("home", "rule tcp-mss-clamp value=1100", 0))
 	fw.MustCmd(t, "--zone=internal", "--remove-interface=rc0")
+	// firewalld 2.x reloads on --set-default-zone, which would bind rc0 again
+	// from the permanent configuration.
+	fw.MustCmd(t, "--permanent", "--zone=internal", "--remove-interface=rc0")
 	waitProbe(t, tp, systest.ProbeOptions{}, synAckOnly, "rc0 unbound, default zone public")
 	fw.MustCmd(t, "--set-default-zone=home")
 	waitProbe(t, tp, systest.ProbeOptions{}, systest.ProbeResult{SynMSS: 1100, SynAckMSS: 1200}, "rc0 unbound, default zone home")

@@ -147,17 +147,18 @@ func TestBrokenZoneFile(t *testing.T) {
 }
 
 // TestFollowFirewalld starts mssclampd --firewalld=auto while firewalld is
-// absent, then starts and stops firewalld: mssclampd switches to firewalld's
-// zones and back to its own without a restart.
+// absent, then starts and stops firewalld (every release, both backends):
+// mssclampd switches to firewalld's zones and back to its own without a
+// restart.
 //
 // Our configuration: public has a 1300 rule, internal (no interfaces) a 1250
 // rule. Standalone, public catches both interfaces. Under firewalld, rc0
 // is bound to internal and rs0 to dmz (no rule of ours).
 func TestFollowFirewalld(t *testing.T) {
-	parallelEach(t, []string{"nftables", "iptables"}, func(t *testing.T, backend string) {
+	parallelEach(t, firewalldCases(), func(t *testing.T, fc firewalldCase) {
 		tp := systest.NewTopology(t, 1400)
 		bus := systest.StartBus(t, systest.BusOptions{})
-		fw := systest.StartFirewalld(t, bus, tp.Router, backend)
+		fw := systest.StartFirewalldWith(t, bus, tp.Router, systest.FirewalldOptions(fc))
 		configureFirewalld(t, fw, map[string][]string{"internal": {"rc0"}, "dmz": {"rs0"}})
 		fw.Stop(t)
 

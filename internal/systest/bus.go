@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -15,7 +16,7 @@ import (
 
 // BusOptions selects the policy of a private bus.
 type BusOptions struct {
-	SystemPolicy bool     // the real system-bus policy (deny by default + /usr/share/dbus-1/system.d)
+	SystemPolicy bool     // the real system-bus policy (deny by default + /usr/share/dbus-1/system.d + what StartFirewalld adds)
 	ConfigDirs   []string // extra <includedir>s (e.g. our dist/ busconfig)
 }
 
@@ -24,7 +25,9 @@ type BusOptions struct {
 type Bus struct {
 	Address string
 
-	dir string // holds bus.conf, bus.sock, bus.log
+	dir          string // holds bus.conf, bus.sock, bus.log, policy.d
+	systemPolicy bool
+	mu           sync.Mutex // guards policy.d
 }
 
 // busStartTimeout bounds how long dbus-daemon may take to print its address.
@@ -45,14 +48,21 @@ func StartBus(t testing.TB, o BusOptions) *Bus {
 	if err := os.Chmod(dir, 0o755); err != nil {
 		t.Fatalf("bus directory: %v", err)
 	}
-	b := &Bus{dir: dir}
-	var system []byte
+	b := &Bus{dir: dir, systemPolicy: o.SystemPolicy}
+	var system string
 	if o.SystemPolicy {
-		if system, err = os.ReadFile(systemBusConfig); err != nil {
+		if system, err = systemBusConfigText(); err != nil {
 			t.Fatalf("bus config: %v", err)
 		}
 	}
-	conf, err := busConfig(filepath.Join(dir, "bus.sock"), o.SystemPolicy, string(system), o.ConfigDirs)
+	extra := o.ConfigDirs
+	if o.SystemPolicy {
+		if err := os.Mkdir(b.policyDir(), 0o755); err != nil {
+			t.Fatalf("bus policy directory: %v", err)
+		}
+		extra = append(append([]string{}, extra...), b.policyDir())
+	}
+	conf, err := busConfig(filepath.Join(dir, "bus.sock"), o.SystemPolicy, system, extra)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,6 +106,40 @@ func StartBus(t testing.TB, o BusOptions) *Bus {
 
 func (b *Bus) configPath() string { return filepath.Join(b.dir, "bus.conf") }
 func (b *Bus) logPath() string    { return filepath.Join(b.dir, "bus.log") }
+func (b *Bus) policyDir() string  { return filepath.Join(b.dir, "policy.d") }
+
+// allow adds the busconfig file conf (a service's policy, e.g. firewalld's FirewallD.conf from
+// its package) to a SystemPolicy bus and has the daemon reload its configuration; on an
+// allow-all bus it does nothing. It stands in for the file a package would install into
+// /usr/share/dbus-1/system.d.
+func (b *Bus) allow(t testing.TB, conf string) {
+	t.Helper()
+	if !b.systemPolicy {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	target := filepath.Join(b.policyDir(), filepath.Base(conf))
+	if _, err := os.Stat(target); err == nil {
+		return
+	}
+	data, err := os.ReadFile(conf)
+	if err != nil {
+		t.Fatalf("bus policy: %v", err)
+	}
+	if err := os.WriteFile(target, data, 0o644); err != nil {
+		t.Fatalf("bus policy: %v", err)
+	}
+	c, err := b.dial()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	// The bus driver reloads before it replies, so the policy applies once the call returns.
+	if err := c.BusObject().Call("org.freedesktop.DBus.ReloadConfig", 0).Err; err != nil {
+		t.Fatalf("bus %s: ReloadConfig after adding %s: %v", b.Address, filepath.Base(conf), err)
+	}
+}
 
 // Env returns os.Environ() with DBUS_SYSTEM_BUS_ADDRESS pointing at b.
 func (b *Bus) Env() []string {

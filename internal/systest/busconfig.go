@@ -2,14 +2,35 @@ package systest
 
 import (
 	"bytes"
+	_ "embed"
 	"encoding/xml"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"regexp"
 	"strings"
 )
 
 // systemBusConfig is the real system bus configuration the SystemPolicy bus derives from.
 const systemBusConfig = "/usr/share/dbus-1/system.conf"
+
+// debian12SystemConf is Debian 12's systemBusConfig (dbus 1.14.10), for hosts without it: the
+// tests need only dbus-daemon, and the package holding the file (dbus-system-bus-common) would
+// enable the system bus socket.
+//
+//go:embed debian12-system.conf
+var debian12SystemConf string
+
+// systemBusConfigText returns the text of systemBusConfig, or debian12SystemConf when the host
+// has none.
+func systemBusConfigText() (string, error) {
+	data, err := os.ReadFile(systemBusConfig)
+	if errors.Is(err, fs.ErrNotExist) {
+		return debian12SystemConf, nil
+	}
+	return string(data), err
+}
 
 // allowAllConfig is a bus anyone may connect to, own any name on and call anything on.
 const allowAllConfig = `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"

@@ -1,7 +1,6 @@
 package systest
 
 import (
-	"os"
 	"strings"
 	"testing"
 )
@@ -55,19 +54,24 @@ func TestBusConfig(t *testing.T) {
 			t.Error("no error for a config without <listen>")
 		}
 	})
-	t.Run("this host's system config", func(t *testing.T) {
-		system, err := os.ReadFile(systemBusConfig)
-		if err != nil {
-			t.Skipf("no %s: %v", systemBusConfig, err)
-		}
-		got, err := busConfig("/tmp/b/bus.sock", true, string(system), nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, gone := range []string{"<user>", "<pidfile>", "<servicehelper>", "<standard_system_servicedirs", "<includedir>system.d<"} {
-			if strings.Contains(got, gone) {
-				t.Errorf("derived config still has %q", gone)
+	for name, system := range map[string]func() (string, error){
+		"this host's system config": systemBusConfigText,
+		"Debian 12's system config": func() (string, error) { return debian12SystemConf, nil },
+	} {
+		t.Run(name, func(t *testing.T) {
+			system, err := system()
+			if err != nil {
+				t.Fatal(err)
 			}
-		}
-	})
+			got, err := busConfig("/tmp/b/bus.sock", true, system, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, gone := range []string{"<user>", "<pidfile>", "<servicehelper>", "<standard_system_servicedirs", "<includedir>system.d<"} {
+				if strings.Contains(got, gone) {
+					t.Errorf("derived config still has %q", gone)
+				}
+			}
+		})
+	}
 }

@@ -22,12 +22,21 @@
 //     router) received it. Without any clamp and MTU 1400: 1460/1360 (IPv4), 1440/1340 (IPv6).
 //   - Bus: a private dbus-daemon playing the system bus. BusOptions{} lets anyone own and call
 //     anything; SystemPolicy applies the real system-bus policy (deny by default plus
-//     /usr/share/dbus-1/system.d, so without polkit only root may talk to firewalld) plus
-//     ConfigDirs, for authorization tests. Env and Conn connect processes and Go code to it.
+//     /usr/share/dbus-1/system.d; Debian 12's when the host has no system.conf) plus
+//     ConfigDirs, for authorization tests; StartFirewalld adds firewalld's own busconfig from its
+//     tree, so without polkit only root may talk to firewalld. Env and Conn connect processes and Go code to it.
 //     The bus never activates services.
-//   - Firewalld: upstream firewalld in a namespace, on a Bus, with a private copy of
+//   - Firewalld: upstream firewalld in a namespace, on a Bus, with its own copy of the package's
 //     /etc/firewalld and the chosen FirewallBackend. Cmd runs firewall-cmd against it; Stop and
-//     Start restart it.
+//     Start restart it. It is never the host's firewalld: FirewalldTree is one release of
+//     Debian's packages (0.9.3 of Debian 11, 1.3.3 of Debian 12, 2.3.1 of Debian 13), fetched
+//     once per host with `apt-get download` under a private apt configuration, unpacked with
+//     `dpkg-deb -x` into /var/tmp/mssclamp-firewalld and run by the system python3 with
+//     PYTHONPATH into the tree and --default-config pointing at its /usr/lib/firewalld.
+//     StartFirewalldWith(FirewalldOptions{Release: "0.9.3"}) picks a release; StartFirewalld runs
+//     $MSSCLAMP_FIREWALLD, 1.3.3 by default. Releases differ: 0.9 has policies but no
+//     tcp-mss-clamp and no intra-zone forwarding (ForwardWithinZone sets the zone's target
+//     instead), 2.x reloads on --set-default-zone.
 //   - mssclampd: Build builds a command of this tree; StartMssclampd runs the built daemon in a
 //     namespace on a Bus until it owns its name; Spawn starts any long-running child the way
 //     the harness starts its daemons.

@@ -19,11 +19,14 @@ import (
 	"github.com/godbus/dbus/v5"
 )
 
-// Firewalld is the real upstream firewalld running in NS with its own copy of /etc/firewalld
-// (ConfigDir), talking to Bus as its system bus.
+// Firewalld is upstream firewalld, one release unpacked from Debian's packages (Tree), running
+// in NS with its own system configuration directory (ConfigDir, made from the package's
+// /etc/firewalld) and default configuration (Tree.DefaultConfig()), talking to Bus as its system
+// bus.
 type Firewalld struct {
 	NS        *NS
 	Bus       *Bus
+	Tree      *FirewalldTree
 	ConfigDir string
 	Backend   string // FirewallBackend in ConfigDir/firewalld.conf
 
@@ -31,6 +34,13 @@ type Firewalld struct {
 	starts int
 	cmd    *exec.Cmd
 	exited chan struct{} // closed when cmd has been waited for
+}
+
+// FirewalldOptions chooses the firewalld StartFirewalldWith runs.
+type FirewalldOptions struct {
+	Backend string         // FirewallBackend: "nftables" or "iptables"
+	Release string         // "0.9.3", "1.3.3", "2.3.1"; "" = FirewalldRelease()
+	Tree    *FirewalldTree // run this tree instead of Release's (tests of the harness)
 }
 
 const (
@@ -48,30 +58,40 @@ const (
 
 var backendLineRE = regexp.MustCompile(`(?m)^FirewallBackend=.*$`)
 
-// StartFirewalld starts firewalld in ns (nil: a new NS) on bus (nil: a new allow-all bus) with a
-// private copy of /etc/firewalld whose FirewallBackend is backend, and waits until it answers on
-// the bus in state RUNNING. It is stopped at Cleanup.
+// StartFirewalld is StartFirewalldWith the default release and backend.
 func StartFirewalld(t testing.TB, bus *Bus, ns *NS, backend string) *Firewalld {
 	t.Helper()
+	return StartFirewalldWith(t, bus, ns, FirewalldOptions{Backend: backend})
+}
+
+// StartFirewalldWith starts firewalld o.Release in ns (nil: a new NS) on bus (nil: a new
+// allow-all bus) with a private copy of the package's /etc/firewalld whose FirewallBackend is
+// o.Backend, and waits until it answers on the bus in state RUNNING. It is stopped at Cleanup.
+func StartFirewalldWith(t testing.TB, bus *Bus, ns *NS, o FirewalldOptions) *Firewalld {
+	t.Helper()
 	RequireRoot(t)
-	RequireCommands(t, "firewalld", "firewall-cmd")
+	tree := o.Tree
+	if tree == nil {
+		tree = OpenFirewalldTree(t, o.Release)
+	}
 	if bus == nil {
 		bus = StartBus(t, BusOptions{})
 	}
 	if ns == nil {
 		ns = NewNS(t)
 	}
-	f := &Firewalld{NS: ns, Bus: bus, Backend: backend, dir: t.TempDir()}
+	f := &Firewalld{NS: ns, Bus: bus, Tree: tree, Backend: o.Backend, dir: t.TempDir()}
+	bus.allow(t, filepath.Join(tree.Dir, "usr", "share", "dbus-1", "system.d", "FirewallD.conf"))
 	f.ConfigDir = filepath.Join(f.dir, "etc")
-	if err := copyTree("/etc/firewalld", f.ConfigDir); err != nil {
-		t.Fatalf("copying /etc/firewalld: %v", err)
+	if err := copyTree(filepath.Join(tree.Dir, "etc", "firewalld"), f.ConfigDir); err != nil {
+		t.Fatalf("copying firewalld %s's /etc/firewalld: %v", tree.Release, err)
 	}
 	conf := filepath.Join(f.ConfigDir, "firewalld.conf")
 	data, err := os.ReadFile(conf)
 	if err != nil {
 		t.Fatalf("firewalld config: %v", err)
 	}
-	line := "FirewallBackend=" + backend
+	line := "FirewallBackend=" + o.Backend
 	if backendLineRE.Match(data) {
 		data = backendLineRE.ReplaceAllLiteral(data, []byte(line))
 	} else {
@@ -104,9 +124,14 @@ func (f *Firewalld) Start(t testing.TB) {
 	if err := os.MkdirAll("/run/firewalld", 0o750); err != nil {
 		t.Fatalf("firewalld runtime dir: %v", err)
 	}
-	cmd := f.NS.Command("firewalld", "--nofork", "--nopid", "--system-config", f.ConfigDir,
-		"--log-target", "file", "--log-file", logFile)
-	cmd.Env = f.Bus.Env()
+	args := []string{"--nofork", "--nopid", "--system-config", f.ConfigDir,
+		"--default-config", f.Tree.DefaultConfig(), "--log-file", logFile}
+	if f.Tree.logTarget {
+		args = append(args, "--log-target", "file")
+	}
+	argv := f.Tree.Tool("firewalld", args...)
+	cmd := f.NS.Command(argv[0], argv[1:]...)
+	cmd.Env = f.Tree.Env(f.Bus.Env())
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := startDaemon(cmd); err != nil {
 		t.Fatalf("starting firewalld in %s: %v", f.NS.Name, err)
@@ -150,7 +175,7 @@ func (f *Firewalld) waitReady() error {
 		}
 		select {
 		case <-f.exited:
-			return fmt.Errorf("firewalld exited during start (%s)", f.cmd.ProcessState)
+			return fmt.Errorf("firewalld %s exited during start (%s)", f.Tree.Release, f.cmd.ProcessState)
 		case <-ctx.Done():
 			return fmt.Errorf("not ready within %v (state %q, last error: %v)", firewalldReadyTimeout, state, err)
 		case <-time.After(50 * time.Millisecond):
@@ -206,13 +231,14 @@ func (f *Firewalld) Stop(t testing.TB) {
 	}
 }
 
-// Cmd runs firewall-cmd with args in f.NS on f.Bus and returns its output and exit code (-1 if
-// it could not run; stderr then says why).
+// Cmd runs the tree's firewall-cmd with args in f.NS on f.Bus and returns its output and exit
+// code (-1 if it could not run; stderr then says why).
 func (f *Firewalld) Cmd(args ...string) (stdout, stderr string, code int) {
 	ctx, cancel := context.WithTimeout(context.Background(), firewallCmdTimeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "ip", append([]string{"netns", "exec", f.NS.Name, "firewall-cmd"}, args...)...)
-	cmd.Env = f.Bus.Env()
+	argv := append([]string{"netns", "exec", f.NS.Name}, f.Tree.Tool("firewall-cmd", args...)...)
+	cmd := exec.CommandContext(ctx, "ip", argv...)
+	cmd.Env = f.Tree.Env(f.Bus.Env())
 	var o, e bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &o, &e
 	err := cmd.Run()
@@ -236,6 +262,23 @@ func (f *Firewalld) MustCmd(t testing.TB, args ...string) string {
 		t.Fatalf("firewall-cmd %s in %s: exit %d: %s%s", strings.Join(args, " "), f.NS.Name, code, stdout, stderr)
 	}
 	return stdout
+}
+
+// IntraZoneForward reports whether f's release forwards between the interfaces of one zone
+// with the zone's <forward/> (firewalld 1.0 and later; the built-in zones have it).
+func (f *Firewalld) IntraZoneForward() bool { return !versionLess(f.Tree.Release, "1.0") }
+
+// ForwardWithinZone makes zone forward between its own interfaces on every release: firewalld
+// 0.9, which has no intra-zone forwarding, gets the zone's target ACCEPT (permanent only, so it
+// reloads); later releases get <forward/> at runtime.
+func (f *Firewalld) ForwardWithinZone(t testing.TB, zone string) {
+	t.Helper()
+	if f.IntraZoneForward() {
+		f.MustCmd(t, "--zone="+zone, "--add-forward")
+		return
+	}
+	f.MustCmd(t, "--permanent", "--zone="+zone, "--set-target=ACCEPT")
+	f.MustCmd(t, "--reload")
 }
 
 // copyTree copies the directory src to dst (which must not exist), keeping modes and symlinks.

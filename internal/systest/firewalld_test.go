@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"testing"
@@ -13,7 +14,7 @@ import (
 
 func TestFirewalld(t *testing.T) {
 	RequireRoot(t)
-	RequireCommands(t, "firewalld", "firewall-cmd", "nft")
+	RequireCommands(t, "nft")
 	for _, tc := range []struct {
 		backend string
 		bus     BusOptions
@@ -39,16 +40,20 @@ func TestFirewalld(t *testing.T) {
 				t.Errorf("backend %s: nft tables in the router:\n%s", tc.backend, tables)
 			}
 			if tc.backend == "iptables" {
-				if rules := tp.Router.Run(t, "iptables", "-S"); !strings.Contains(rules, "-N FWD_public") {
+				// FWD_public since 1.0, FWDI_public (ingress) in 0.9.
+				if rules := tp.Router.Run(t, "iptables", "-S"); !regexp.MustCompile(`-N FWDI?_public\n`).MatchString(rules) {
 					t.Errorf("iptables backend: no FWD_public chain in the router:\n%s", rules)
 				}
 			}
 			// firewalld really filters in the router: it forwards only between interfaces bound
-			// to a zone with <forward/> (public has it).
+			// to a zone with <forward/> (public has it; 0.9 has no intra-zone forwarding).
 			if _, err := tp.probe(ProbeOptions{}, 500*time.Millisecond); err == nil {
 				t.Errorf("probe through firewalld with no interface bound passed, want it rejected")
 			}
 			fw.MustCmd(t, "--zone=public", "--add-interface="+tp.RouterClientIf, "--add-interface="+tp.RouterServerIf)
+			if !fw.IntraZoneForward() {
+				fw.ForwardWithinZone(t, "public")
+			}
 			if got, want := tp.Probe(t, ProbeOptions{}), (ProbeResult{1460, 1360}); got != want {
 				t.Errorf("probe through firewalld = %+v, want %+v", got, want)
 			}
@@ -78,7 +83,6 @@ func TestFirewalld(t *testing.T) {
 
 func TestFirewalldOwnNamespace(t *testing.T) {
 	RequireRoot(t)
-	RequireCommands(t, "firewalld", "firewall-cmd")
 	lo := checkLeftovers(t)
 	fw := StartFirewalld(t, nil, nil, "nftables")
 	lo.addFirewalld(fw)
@@ -112,23 +116,27 @@ func (f *fatalTB) Fatal(args ...any) { f.msg = fmt.Sprint(args...); runtime.Goex
 
 func TestFirewalldStartFailureShowsLog(t *testing.T) {
 	RequireRoot(t)
-	RequireCommands(t, "firewalld", "firewall-cmd")
 	lo := checkLeftovers(t)
-	// A firewalld that logs and exits at once stands in for one that fails to start.
-	bin := t.TempDir()
-	script := "#!/bin/sh\nwhile [ $# -gt 0 ]; do [ \"$1\" = --log-file ] && log=$2; shift; done\n" +
-		"echo 'ERROR: systest fake firewalld gives up' >> \"$log\"\nexit 3\n"
-	if err := os.WriteFile(filepath.Join(bin, "firewalld"), []byte(script), 0o755); err != nil {
-		t.Fatal(err)
+	// A tree whose firewalld logs and exits at once stands in for one that fails to start.
+	tree := &FirewalldTree{Release: "fake", Dir: t.TempDir()}
+	script := "import sys\nlog = sys.argv[sys.argv.index('--log-file') + 1]\n" +
+		"open(log, 'a').write('ERROR: systest fake firewalld gives up\\n')\nsys.exit(3)\n"
+	for path, text := range map[string]string{"usr/sbin/firewalld": script, "etc/firewalld/firewalld.conf": "DefaultZone=public\n"} {
+		path = filepath.Join(tree.Dir, path)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
-	t.Setenv("PATH", bin+":"+os.Getenv("PATH"))
 	ns := NewNS(t)
 	lo.addNS(ns)
 	f := &fatalTB{T: t}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		StartFirewalld(f, nil, ns, "nftables")
+		StartFirewalldWith(f, nil, ns, FirewalldOptions{Backend: "nftables", Tree: tree})
 	}()
 	<-done
 	t.Log(f.msg)
