@@ -25,11 +25,12 @@ import (
 	"github.com/firewalld-mssclamp/mssclamp/backend/nft"
 	mdbus "github.com/firewalld-mssclamp/mssclamp/dbus"
 	"github.com/firewalld-mssclamp/mssclamp/engine"
+	"github.com/firewalld-mssclamp/mssclamp/internal/buildinfo"
 	"github.com/firewalld-mssclamp/mssclamp/store"
 )
 
-// version is set at build time (-ldflags "-X main.version=...").
-var version = "0.1.0"
+// version is stamped by `make build` (see package buildinfo).
+var version = buildinfo.Version()
 
 type options struct {
 	configDir     string
