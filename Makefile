@@ -12,7 +12,7 @@ FUZZTIME ?= 60s
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo unknown)
 LDFLAGS = -s -w -X github.com/firewalld-mssclamp/mssclamp/internal/buildinfo.stamped=$(VERSION)
 
-.PHONY: test vet unit build demo bench fuzz
+.PHONY: test vet unit build demo bench fuzz man install package
 
 test: vet unit
 
@@ -33,6 +33,12 @@ unit:
 # the packages are for, whatever its C library.
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/ ./cmd/...
+
+# The man pages in dist/man are generated from dist/man/*.txt and from the
+# options the commands print with --help (internal/manpage), and committed;
+# the commands' tests fail when they differ. This rewrites them.
+man:
+	$(GO) test -count=1 -run '^TestManPage$$' ./cmd/mssclamp-cmd ./cmd/mssclampd -args -update
 
 demo: build
 	scripts/demo.sh bin

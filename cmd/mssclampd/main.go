@@ -18,7 +18,6 @@ import (
 	"time"
 
 	godbus "github.com/godbus/dbus/v5"
-	flag "github.com/spf13/pflag"
 
 	"github.com/firewalld-mssclamp/mssclamp/backend"
 	"github.com/firewalld-mssclamp/mssclamp/backend/ipt"
@@ -56,18 +55,15 @@ const memoryLimit = 14 << 20
 
 func run(args []string) int {
 	var o options
-	fs := flag.NewFlagSet("mssclampd", flag.ContinueOnError)
-	fs.StringVar(&o.configDir, "config-dir", "/etc/firewalld/mssclamp", "permanent configuration directory")
-	fs.StringVar(&o.firewalldConf, "firewalld-conf", backend.DefaultFirewalldConf, "firewalld's configuration file (FirewallBackend, CleanupOnExit)")
-	fs.StringVar(&o.backend, "backend", "auto", "kernel interface: auto, nftables or iptables")
-	fs.StringVar(&o.firewalld, "firewalld", "auto", "follow a running firewalld (auto) or never (off)")
-	fs.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
-	showVersion := fs.Bool("version", false, "print the version and exit")
+	fs, help, showVersion := newFlags(&o)
 	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
+		fmt.Fprintf(os.Stderr, "mssclampd: %v (see mssclampd --help)\n", err)
 		return 2
+	}
+	if *help {
+		fs.SetOutput(os.Stdout)
+		fs.Usage()
+		return 0
 	}
 	if *showVersion {
 		fmt.Println(version)
