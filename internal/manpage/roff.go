@@ -53,7 +53,7 @@ func escape(s string) (string, error) {
 }
 
 // line protects a line of output text that starts with a control character
-// (a '.' or a '\” would be read as a request).
+// (a leading dot or apostrophe would be read as a request).
 func line(s string) string {
 	if strings.HasPrefix(s, ".") || strings.HasPrefix(s, `\(aq`) {
 		return `\&` + s
