@@ -10,10 +10,10 @@ import (
 	"testing"
 )
 
-// aptLock serialises the installs of all test processes (go test runs
-// packages in parallel): only one at a time may put policy-rc.d in place
-// and take it away.
-const aptLock = "/run/lock/mssclamp-test-apt.lock"
+// AptLock serialises the package changes of all test processes (go test
+// runs packages in parallel): only one at a time may put policy-rc.d in
+// place and take it away, or compare the system before and after.
+const AptLock = "/run/lock/mssclamp-test-apt.lock"
 
 // policyRC is the policy-rc.d(8) that forbids every service start while
 // tests install tools (lintian, rpm, man-db): installing must never start
@@ -52,15 +52,37 @@ func missingPackages(pkgs []string) []string {
 	return missing
 }
 
+// LockPackages holds, until the test ends, the lock under which test
+// processes change the system's packages: RequireDebianPackages installs
+// under it, and a test that installs and removes a package of its own
+// takes it so that the system does not change under its comparisons.
+func LockPackages(t testing.TB) {
+	t.Helper()
+	unlock, err := lockPackages()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(unlock)
+}
+
+func lockPackages() (unlock func(), err error) {
+	lock, err := os.OpenFile(AptLock, os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+		lock.Close()
+		return nil, fmt.Errorf("locking %s: %w", AptLock, err)
+	}
+	return func() { lock.Close() }, nil
+}
+
 func aptInstall(pkgs []string) (err error) {
-	lock, err := os.OpenFile(aptLock, os.O_CREATE|os.O_RDWR, 0o600)
+	unlock, err := lockPackages()
 	if err != nil {
 		return err
 	}
-	defer lock.Close()
-	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
-		return fmt.Errorf("locking %s: %w", aptLock, err)
-	}
+	defer unlock()
 	// Another test process may have installed them while we waited.
 	if pkgs = missingPackages(pkgs); len(pkgs) == 0 {
 		return nil
