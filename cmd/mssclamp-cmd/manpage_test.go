@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -28,17 +26,8 @@ func TestManPage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if *update {
-		if err := os.WriteFile(manPage, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(manPage)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s is not what %s and --help make now: run `make man`", manPage, manSource)
+	if err := manpage.Check(manPage, got, *update); err != nil {
+		t.Error(err)
 	}
 }
 

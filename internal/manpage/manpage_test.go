@@ -148,3 +148,16 @@ key=value
 		t.Errorf("a source without a header: %v", err)
 	}
 }
+
+func TestCheck(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "x.8")
+	if err := Check(path, []byte("new\n"), true); err != nil {
+		t.Fatalf("update: %v", err)
+	}
+	if err := Check(path, []byte("new\n"), false); err != nil {
+		t.Errorf("same page: %v", err)
+	}
+	if err := Check(path, []byte("newer\n"), false); err == nil || !strings.Contains(err.Error(), "make man") {
+		t.Errorf("changed page: %v", err)
+	}
+}

@@ -1,6 +1,7 @@
 package manpage
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -76,6 +77,24 @@ func (r *renderer) render(src string) error {
 		}
 	}
 	return r.flush()
+}
+
+// Check compares the committed page at path with got, what Render makes
+// now; with update it writes got there first (go test -update, make man).
+func Check(path string, got []byte, update bool) error {
+	if update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			return err
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	if !bytes.Equal(got, want) {
+		return fmt.Errorf("%s is not what its source and the options make now: run `make man`", path)
+	}
+	return nil
 }
 
 // sourceName is the source file of a page.

@@ -67,40 +67,16 @@ var inlineRE = regexp.MustCompile("`[^`]+`|\\*[A-Za-z][^*]*\\*|<[A-Za-z][A-Za-z0
 
 // inline renders running text with its markup.
 func inline(s string) (string, error) {
-	var b strings.Builder
-	last := 0
-	for _, m := range inlineRE.FindAllStringIndex(s, -1) {
-		plain, err := escape(s[last:m[0]])
-		if err != nil {
-			return "", err
-		}
-		b.WriteString(plain)
-		tok := s[m[0]:m[1]]
-		var font, text, suffix string
+	return markup(s, inlineRE, func(tok string) (font, text, suffix string) {
 		switch tok[0] {
 		case '`':
-			font, text = "B", tok[1:len(tok)-1]
-		case '*':
-			font, text = "I", tok[1:len(tok)-1]
-		case '<':
-			font, text = "I", tok[1:len(tok)-1]
-		default:
-			i := strings.IndexByte(tok, '(')
-			font, text, suffix = "B", tok[:i], tok[i:]
+			return "B", tok[1 : len(tok)-1], ""
+		case '*', '<':
+			return "I", tok[1 : len(tok)-1], ""
 		}
-		e, err := escape(text)
-		if err != nil {
-			return "", err
-		}
-		fmt.Fprintf(&b, `\f%s%s\fR%s`, font, e, suffix)
-		last = m[1]
-	}
-	rest, err := escape(s[last:])
-	if err != nil {
-		return "", err
-	}
-	b.WriteString(rest)
-	return b.String(), nil
+		i := strings.IndexByte(tok, '(')
+		return "B", tok[:i], tok[i:]
+	})
 }
 
 // optionRE finds, in an option's synopsis ("-h, --help", "--zone=<zone>",
@@ -110,30 +86,35 @@ var optionRE = regexp.MustCompile(`--?[A-Za-z0-9][A-Za-z0-9-]*|<[^>]+>`)
 // synopsis renders an option's names: options bold, placeholders italic,
 // literal values and punctuation as they are.
 func synopsis(s string) (string, error) {
+	return markup(s, optionRE, func(tok string) (font, text, suffix string) {
+		if tok[0] == '<' {
+			return "I", tok[1 : len(tok)-1], ""
+		}
+		return "B", tok, ""
+	})
+}
+
+// markup escapes s, setting each match of re in the font style says,
+// followed by suffix in the regular font.
+func markup(s string, re *regexp.Regexp, style func(tok string) (font, text, suffix string)) (string, error) {
 	var b strings.Builder
 	last := 0
-	for _, m := range optionRE.FindAllStringIndex(s, -1) {
+	for _, m := range append(re.FindAllStringIndex(s, -1), []int{len(s), len(s)}) {
 		plain, err := escape(s[last:m[0]])
 		if err != nil {
 			return "", err
 		}
 		b.WriteString(plain)
-		tok := s[m[0]:m[1]]
-		font := "B"
-		if tok[0] == '<' {
-			font, tok = "I", tok[1:len(tok)-1]
+		if m[0] == len(s) {
+			break
 		}
-		e, err := escape(tok)
+		font, text, suffix := style(s[m[0]:m[1]])
+		e, err := escape(text)
 		if err != nil {
 			return "", err
 		}
-		fmt.Fprintf(&b, `\f%s%s\fR`, font, e)
+		fmt.Fprintf(&b, `\f%s%s\fR%s`, font, e, suffix)
 		last = m[1]
 	}
-	rest, err := escape(s[last:])
-	if err != nil {
-		return "", err
-	}
-	b.WriteString(rest)
 	return b.String(), nil
 }
