@@ -68,8 +68,7 @@ INSTALLED = $(BINDIR)/mssclamp-cmd $(SBINDIR)/mssclampd $(UNITDIR)/mssclampd.ser
 	$(DOCDIR)/examples/README $(DOCDIR)/examples/zones/vpn.xml \
 	$(DOCDIR)/examples/policies/lan-to-wan.xml $(if $(LICENSEDIR),$(LICENSEDIR)/LICENSE)
 
-# The unit and the activation file name /usr/sbin/mssclampd: another SBINDIR
-# is written into them.
+# The unit names /usr/sbin/mssclampd: another SBINDIR is written into it.
 define install-files
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(UNITDIR) \
 		$(DESTDIR)$(DBUSSERVICEDIR) $(DESTDIR)$(DBUSPOLICYDIR) $(DESTDIR)$(MANDIR)/man1 \
@@ -79,8 +78,8 @@ define install-files
 	install -m 0755 bin/mssclamp-cmd $(DESTDIR)$(BINDIR)/mssclamp-cmd
 	install -m 0755 bin/mssclampd $(DESTDIR)$(SBINDIR)/mssclampd
 	sed 's|/usr/sbin/mssclampd|$(SBINDIR)/mssclampd|' dist/systemd/mssclampd.service >$(DESTDIR)$(UNITDIR)/mssclampd.service
-	sed 's|/usr/sbin/mssclampd|$(SBINDIR)/mssclampd|' dist/dbus-1/system-services/$(BUSNAME).service >$(DESTDIR)$(DBUSSERVICEDIR)/$(BUSNAME).service
-	chmod 0644 $(DESTDIR)$(UNITDIR)/mssclampd.service $(DESTDIR)$(DBUSSERVICEDIR)/$(BUSNAME).service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/mssclampd.service
+	install -m 0644 dist/dbus-1/system-services/$(BUSNAME).service $(DESTDIR)$(DBUSSERVICEDIR)/$(BUSNAME).service
 	install -m 0644 dist/dbus-1/system.d/$(BUSNAME).conf $(DESTDIR)$(DBUSPOLICYDIR)/$(BUSNAME).conf
 	install -m 0644 dist/man/mssclamp-cmd.1 $(DESTDIR)$(MANDIR)/man1/mssclamp-cmd.1
 	install -m 0644 dist/man/mssclamp.xml.5 $(DESTDIR)$(MANDIR)/man5/mssclamp.xml.5

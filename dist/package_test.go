@@ -105,6 +105,15 @@ func TestRPM(t *testing.T) {
 	checkScripts(t, "the .rpm's scriptlets", run(t, "rpm", "-qp", "--scripts", rpm))
 }
 
+// enableLinks lists the links `systemctl enable mssclampd` makes.
+func enableLinks() []string {
+	m, _ := filepath.Glob("/etc/systemd/system/*.wants/mssclampd.service")
+	if _, err := os.Lstat("/etc/systemd/system/dbus-org.mssclamp.MssClamp1.service"); err == nil {
+		m = append(m, "/etc/systemd/system/dbus-org.mssclamp.MssClamp1.service")
+	}
+	return m
+}
+
 // runningInstalledDaemon lists the processes that run /usr/sbin/mssclampd
 // (other tests run mssclampd binaries of their own, meanwhile).
 func runningInstalledDaemon() []string {
@@ -176,9 +185,10 @@ func TestDeb(t *testing.T) {
 	}
 }
 
-// TestDebInstallPurge installs the .deb with dpkg on this machine, then
-// removes and purges it: every step succeeds, nothing is started or
-// enabled, and in the end nothing is left (file names with
+// TestDebInstallPurge installs the .deb with dpkg on this machine, enables
+// the unit as the administrator would, then removes and purges the
+// package: every step succeeds, the package starts and enables nothing,
+// and in the end nothing is left, not even the administrator's links (file names with
 // "mssclamp", unit files and their states, deb-systemd-helper's records).
 // pid 1 may not be systemd (containers): the maintainer scripts then skip
 // what needs it.
@@ -196,7 +206,12 @@ func TestDebInstallPurge(t *testing.T) {
 	want := gitDescribe(t)
 	systest.LockPackages(t) // nothing else installs meanwhile
 	before := snapshot(t)
-	t.Cleanup(func() { exec.Command("dpkg", "--purge", "mssclamp").Run() })
+	t.Cleanup(func() {
+		exec.Command("dpkg", "--purge", "mssclamp").Run()
+		for _, l := range enableLinks() { // should the purge have failed
+			os.Remove(l)
+		}
+	})
 
 	dpkg := func(args ...string) {
 		t.Helper()
@@ -211,7 +226,7 @@ func TestDebInstallPurge(t *testing.T) {
 		if got := strings.TrimSpace(string(out)); got == "enabled" || strings.HasPrefix(got, "enabled-") {
 			t.Errorf("%s: mssclampd.service is %s", when, got)
 		}
-		if m, _ := filepath.Glob("/etc/systemd/system/*.wants/mssclampd.service"); len(m) > 0 {
+		if m := enableLinks(); len(m) > 0 {
 			t.Errorf("%s: enabled by %v", when, m)
 		}
 	}
@@ -228,11 +243,20 @@ func TestDebInstallPurge(t *testing.T) {
 		t.Errorf("man -w mssclamp-cmd = %q", got)
 	}
 
+	// The administrator enables the daemon (offline: pid 1 may not be
+	// systemd); the purge must take the links away all the same.
+	run(t, "systemctl", "--root=/", "enable", "mssclampd.service")
+	if m := enableLinks(); len(m) != 2 {
+		t.Errorf("systemctl enable made the links %v, want the wants link and the D-Bus alias", m)
+	}
+
 	// A removal keeps the conffile and masks the unit (so that a unit
 	// file left elsewhere cannot start without the package); the purge
 	// takes both away.
 	dpkg("-r", "mssclamp")
-	notStarted("after dpkg -r")
+	if pids := runningInstalledDaemon(); len(pids) > 0 {
+		t.Errorf("after dpkg -r: /usr/sbin/mssclampd runs (pid %v)", pids)
+	}
 	if _, err := os.Stat("/etc/default/mssclampd"); err != nil {
 		t.Errorf("dpkg -r removed the conffile: %v", err)
 	}
