@@ -142,6 +142,7 @@ func checkScripts(t *testing.T, what, scripts string) {
 // TestDeb: the .deb holds what it should, its conffile, its dependencies as
 // Debian names them, and lintian finds neither error nor warning in it.
 func TestDeb(t *testing.T) {
+	systest.RequireCommands(t, "dpkg-deb")
 	deb, _ := packages(t)
 	var files []string
 	for _, l := range lines(run(t, "dpkg-deb", "-c", deb)) {
