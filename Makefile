@@ -15,7 +15,12 @@ export CGO_ENABLED := 1
 
 FUZZTIME ?= 60s
 
-.PHONY: test vet unit build demo bench fuzz have-go test-deps demo-deps
+# The version is what git says about the checkout (a tag vX.Y.Z, else the
+# commit, -dirty with uncommitted changes); packages derive theirs from it.
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo unknown)
+LDFLAGS = -s -w -X github.com/firewalld-mssclamp/mssclamp/internal/buildinfo.stamped=$(VERSION)
+
+.PHONY: test vet unit build demo bench fuzz have-go test-deps demo-deps man install uninstall package package-deb-tree package-rpm-tree
 
 test: vet unit
 
@@ -30,6 +35,7 @@ demo-deps:
 
 vet: have-go
 	$(GO) vet ./...
+	cd packaging && $(GO) vet ./...
 	@bad=$$(find . -name '*.go' -not -path './.git/*' | xargs gofmt -l); \
 	 if [ -n "$$bad" ]; then echo "gofmt wants to rewrite: $$bad" >&2; exit 1; fi
 
@@ -37,11 +43,114 @@ vet: have-go
 # dbus-daemon, Debian's firewalld releases unpacked into private trees) run in
 # the same packages when root and skip with a reason otherwise. As root they
 # run where the host's own firewalld (if any) is hidden, so none can use it.
+# packaging/ (make package's program) is a module of its own.
 unit: have-go test-deps
 	scripts/hide-host-firewalld.sh $(GO) test -race -count=1 -timeout 9m ./...
+	cd packaging && $(GO) test -count=1 ./...
 
+# Release binaries: stamped with the version, stripped, without build paths,
+# and without cgo (CGO_ENABLED=0: no shared library needed), so that one
+# build runs on every distribution the packages are for, whatever its C
+# library's version. Position-independent, so that the kernel places the
+# root daemon at a random address (ASLR), as distributions build daemons.
 build: have-go
-	$(GO) build -o bin/ ./cmd/...
+	CGO_ENABLED=0 $(GO) build -buildmode=pie -trimpath -ldflags '$(LDFLAGS)' -o bin/ ./cmd/...
+
+# make install lays out what the packages hold (PREFIX=/usr is the packages'
+# layout; DESTDIR stages it elsewhere). It installs nothing that changes
+# behaviour: no rules (the examples go to the documentation), the unit is
+# neither enabled nor started, and an existing /etc/default/mssclampd is
+# kept. dbus-daemon reads bus policies only from /usr/share and /etc, hence
+# DBUSPOLICYDIR.
+PREFIX ?= /usr/local
+SYSCONFDIR ?= /etc
+BINDIR ?= $(PREFIX)/bin
+SBINDIR ?= $(PREFIX)/sbin
+DATADIR ?= $(PREFIX)/share
+MANDIR ?= $(DATADIR)/man
+DOCDIR ?= $(DATADIR)/doc/mssclamp
+LICENSEDIR ?= $(DATADIR)/licenses/mssclamp
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+DBUSSERVICEDIR ?= $(DATADIR)/dbus-1/system-services
+DBUSPOLICYDIR ?= $(if $(filter /usr,$(PREFIX)),$(DATADIR)/dbus-1/system.d,$(SYSCONFDIR)/dbus-1/system.d)
+BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
+ZSHCOMPDIR ?= $(DATADIR)/zsh/site-functions
+DEFAULTSDIR ?= $(SYSCONFDIR)/default
+
+BUSNAME = org.mssclamp.MssClamp1
+INSTALLED = $(BINDIR)/mssclamp-cmd $(SBINDIR)/mssclampd $(UNITDIR)/mssclampd.service \
+	$(DBUSSERVICEDIR)/$(BUSNAME).service $(DBUSPOLICYDIR)/$(BUSNAME).conf \
+	$(MANDIR)/man1/mssclamp-cmd.1 $(MANDIR)/man8/mssclampd.8 $(MANDIR)/man5/mssclamp.xml.5 \
+	$(BASHCOMPDIR)/mssclamp-cmd $(ZSHCOMPDIR)/_mssclamp-cmd $(DOCDIR)/README.md \
+	$(DOCDIR)/examples/README $(DOCDIR)/examples/zones/vpn.xml \
+	$(DOCDIR)/examples/policies/lan-to-wan.xml $(if $(LICENSEDIR),$(LICENSEDIR)/LICENSE)
+
+# The unit names /usr/sbin/mssclampd: another SBINDIR is written into it.
+define install-files
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)$(DBUSSERVICEDIR) $(DESTDIR)$(DBUSPOLICYDIR) $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(BASHCOMPDIR) \
+		$(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(DOCDIR)/examples/zones \
+		$(DESTDIR)$(DOCDIR)/examples/policies $(DESTDIR)$(DEFAULTSDIR)
+	install -m 0755 bin/mssclamp-cmd $(DESTDIR)$(BINDIR)/mssclamp-cmd
+	install -m 0755 bin/mssclampd $(DESTDIR)$(SBINDIR)/mssclampd
+	sed 's|/usr/sbin/mssclampd|$(SBINDIR)/mssclampd|' dist/systemd/mssclampd.service >$(DESTDIR)$(UNITDIR)/mssclampd.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/mssclampd.service
+	install -m 0644 dist/dbus-1/system-services/$(BUSNAME).service $(DESTDIR)$(DBUSSERVICEDIR)/$(BUSNAME).service
+	install -m 0644 dist/dbus-1/system.d/$(BUSNAME).conf $(DESTDIR)$(DBUSPOLICYDIR)/$(BUSNAME).conf
+	install -m 0644 dist/man/mssclamp-cmd.1 $(DESTDIR)$(MANDIR)/man1/mssclamp-cmd.1
+	install -m 0644 dist/man/mssclamp.xml.5 $(DESTDIR)$(MANDIR)/man5/mssclamp.xml.5
+	install -m 0644 dist/man/mssclampd.8 $(DESTDIR)$(MANDIR)/man8/mssclampd.8
+	install -m 0644 dist/completion/mssclamp-cmd.bash $(DESTDIR)$(BASHCOMPDIR)/mssclamp-cmd
+	install -m 0644 dist/completion/_mssclamp-cmd $(DESTDIR)$(ZSHCOMPDIR)/_mssclamp-cmd
+	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
+	install -m 0644 dist/examples/README $(DESTDIR)$(DOCDIR)/examples/README
+	install -m 0644 dist/examples/zones/vpn.xml $(DESTDIR)$(DOCDIR)/examples/zones/vpn.xml
+	install -m 0644 dist/examples/policies/lan-to-wan.xml $(DESTDIR)$(DOCDIR)/examples/policies/lan-to-wan.xml
+	$(if $(LICENSEDIR),install -D -m 0644 LICENSE $(DESTDIR)$(LICENSEDIR)/LICENSE)
+	test -e $(DESTDIR)$(DEFAULTSDIR)/mssclampd || install -m 0644 dist/default/mssclampd $(DESTDIR)$(DEFAULTSDIR)/mssclampd
+endef
+
+install: build
+	$(install-files)
+
+# Leaves $(DEFAULTSDIR)/mssclampd (the administrator's) and the rules in
+# /etc/firewalld/mssclamp.
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	-rmdir $(DESTDIR)$(DOCDIR)/examples/zones $(DESTDIR)$(DOCDIR)/examples/policies \
+		$(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) $(if $(LICENSEDIR),$(DESTDIR)$(LICENSEDIR)) 2>/dev/null
+
+# make package writes bin/mssclamp_VERSION_ARCH.deb and
+# bin/mssclamp-VERSION-1.ARCH.rpm: make install lays out one tree per format
+# (each distribution's directories), and packaging/ packs them with nfpm. It
+# is a Go module of its own, so that nfpm's dependencies stay out of the
+# daemon's module.
+PKGROOT = $(CURDIR)/bin/pkgroot
+package: package-deb-tree package-rpm-tree
+	rm -f bin/mssclamp_*.deb bin/mssclamp-*.rpm
+	cd packaging && SOURCE_DATE_EPOCH=$${SOURCE_DATE_EPOCH:-$$(git log -1 --format=%ct 2>/dev/null)} \
+		$(GO) run . -version '$(VERSION)' -deb $(PKGROOT)/deb -rpm $(PKGROOT)/rpm -out $(CURDIR)/bin
+
+# Each distribution's directories (Debian: zsh's vendor-completions, the
+# licence in the copyright file; RPM: /etc/sysconfig, /usr/share/licenses).
+package-deb-tree: override DESTDIR = $(PKGROOT)/deb
+package-deb-tree: override LICENSEDIR =
+package-deb-tree: override ZSHCOMPDIR = /usr/share/zsh/vendor-completions
+package-deb-tree: override DEFAULTSDIR = /etc/default
+package-rpm-tree: override DESTDIR = $(PKGROOT)/rpm
+package-rpm-tree: override DEFAULTSDIR = /etc/sysconfig
+package-deb-tree package-rpm-tree: override PREFIX = /usr
+package-deb-tree package-rpm-tree: override SYSCONFDIR = /etc
+package-deb-tree package-rpm-tree: build
+	rm -rf $(DESTDIR)
+	$(install-files)
+
+# The man pages in dist/man are generated from dist/man/*.txt and from the
+# options the commands print with --help (internal/manpage), and committed;
+# the commands' tests fail when they differ. This rewrites them.
+man: have-go
+	$(GO) test -count=1 -run '^TestManPage$$' ./cmd/mssclamp-cmd ./cmd/mssclampd -args -update
 
 demo: demo-deps build
 	scripts/demo.sh bin

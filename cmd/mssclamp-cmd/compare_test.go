@@ -162,7 +162,7 @@ func TestSystemCompareOffline(t *testing.T) {
 		want := fwOffline(fwArgs)
 		compared++
 		got.stderr = detailSuffix.ReplaceAllString(got.stderr, "")
-		got.stderr = strings.ReplaceAll(got.stderr, "'mssclamp-cmd --help' for usage information or see firewall-cmd(1) man page", "see firewall-offline-cmd man page")
+		got.stderr = strings.ReplaceAll(got.stderr, "'mssclamp-cmd --help' for usage information or see mssclamp-cmd(1) man page", "see firewall-offline-cmd man page")
 		if got != want {
 			t.Errorf("offline.txt:%d: %s\nmssclamp-cmd:\n%sfirewall-offline-cmd:\n%s", s.lineNo, s.command, formatResult(got), formatResult(want))
 		}

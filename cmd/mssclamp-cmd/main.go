@@ -48,12 +48,13 @@ import (
 	"golang.org/x/sys/unix"
 
 	mdbus "github.com/firewalld-mssclamp/mssclamp/dbus"
+	"github.com/firewalld-mssclamp/mssclamp/internal/buildinfo"
 	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
 	"github.com/firewalld-mssclamp/mssclamp/store"
 )
 
-// version is set at build time (-ldflags "-X main.version=...").
-var version = "0.1.0"
+// version is stamped by `make build` (see package buildinfo).
+var version = buildinfo.Version()
 
 // callTimeout bounds the whole command: a reload of firewalld can take
 // seconds, but a daemon that holds its name and never answers must not

@@ -2,7 +2,7 @@ package main
 
 // usageLine is what argparse prints before a usage error, as firewall-cmd's
 // parser.format_usage() does.
-const usageLine = "usage: 'mssclamp-cmd --help' for usage information or see firewall-cmd(1) man page\n"
+const usageLine = "usage: 'mssclamp-cmd --help' for usage information or see mssclamp-cmd(1) man page\n"
 
 // helpText is --help, laid out like firewall-cmd's, with the options this
 // command has. [P] marks options that take --permanent, [Z] --zone, [O]

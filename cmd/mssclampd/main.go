@@ -18,19 +18,19 @@ import (
 	"time"
 
 	godbus "github.com/godbus/dbus/v5"
-	flag "github.com/spf13/pflag"
 
 	"github.com/firewalld-mssclamp/mssclamp/backend"
 	"github.com/firewalld-mssclamp/mssclamp/backend/ipt"
 	"github.com/firewalld-mssclamp/mssclamp/backend/nft"
 	mdbus "github.com/firewalld-mssclamp/mssclamp/dbus"
 	"github.com/firewalld-mssclamp/mssclamp/engine"
+	"github.com/firewalld-mssclamp/mssclamp/internal/buildinfo"
 	"github.com/firewalld-mssclamp/mssclamp/internal/firewalld"
 	"github.com/firewalld-mssclamp/mssclamp/store"
 )
 
-// version is set at build time (-ldflags "-X main.version=...").
-var version = "0.1.0"
+// version is stamped by `make build` (see package buildinfo).
+var version = buildinfo.Version()
 
 type options struct {
 	configDir     string
@@ -56,18 +56,15 @@ const memoryLimit = 14 << 20
 
 func run(args []string) int {
 	var o options
-	fs := flag.NewFlagSet("mssclampd", flag.ContinueOnError)
-	fs.StringVar(&o.configDir, "config-dir", "/etc/firewalld/mssclamp", "permanent configuration directory")
-	fs.StringVar(&o.firewalldConf, "firewalld-conf", firewalld.DefaultConf, "firewalld's configuration file (FirewallBackend, CleanupOnExit)")
-	fs.StringVar(&o.backend, "backend", "auto", "kernel interface: auto, nftables or iptables")
-	fs.StringVar(&o.firewalld, "firewalld", "auto", "follow a running firewalld (auto) or never (off)")
-	fs.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
-	showVersion := fs.Bool("version", false, "print the version and exit")
+	fs, help, showVersion := newFlags(&o)
 	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
+		fmt.Fprintf(os.Stderr, "mssclampd: %v (see mssclampd --help)\n", err)
 		return 2
+	}
+	if *help {
+		fs.SetOutput(os.Stdout)
+		fs.Usage()
+		return 0
 	}
 	if *showVersion {
 		fmt.Println(version)
