@@ -197,6 +197,7 @@ func fieldMatches(v any, want string) bool {
 // on a bus without mssclampd, offline changes to a configuration directory.
 // One playbook does it all: ansible-playbook's start is the slow part.
 func TestSystemAnsibleRichRule(t *testing.T) {
+	t.Parallel()
 	w := newSysWorld(t)
 	w.startDaemon(t, "--firewalld=off")
 	a := newAnsible(t, append(w.bus.Env(), "MSSCLAMP_CMD="+w.cmd))
@@ -294,6 +295,7 @@ func TestSystemAnsibleRichRule(t *testing.T) {
 // documented options are the module's arguments (names, types, defaults,
 // choices, aliases), and ansible-galaxy builds the collection.
 func TestSystemAnsibleDoc(t *testing.T) {
+	t.Parallel()
 	a := newAnsible(t, os.Environ())
 	out, err := a.python(a.bin("ansible-doc"), "mssclamp.firewall.rich_rule")
 	if err != nil {
