@@ -90,8 +90,15 @@ func TestSystemMetrics(t *testing.T) {
 		t.Errorf("promtool check metrics: %v\n%s", err, out)
 	}
 
+	checkPacketCounters(t, got.stdout)
+	checkMetricsUnit(t, w.bus, cmdPath, got.stdout)
+}
+
+// checkPacketCounters: each rule counted the one SYN.
+func checkPacketCounters(t *testing.T, metrics string) {
+	t.Helper()
 	parser := expfmt.NewTextParser(model.LegacyValidation)
-	families, err := parser.TextToMetricFamilies(strings.NewReader(got.stdout))
+	families, err := parser.TextToMetricFamilies(strings.NewReader(metrics))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,6 +121,50 @@ func TestSystemMetrics(t *testing.T) {
 		if packets[k] != v {
 			t.Errorf("mssclamp_rule_packets_total{%s} = %v, want %v", k, packets[k], v)
 		}
+	}
+}
+
+// checkMetricsUnit runs the command line of dist/systemd's
+// mssclamp-metrics.service as uid 65534, with OUT in a directory of its
+// own: the file it leaves is what --list-metrics printed, and nothing else
+// is left beside it.
+func checkMetricsUnit(t *testing.T, bus *systest.Bus, cmdPath, want string) {
+	t.Helper()
+	unit, err := os.ReadFile("../../dist/systemd/mssclamp-metrics.service")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var script string
+	for _, line := range strings.Split(string(unit), "\n") {
+		if rest, ok := strings.CutPrefix(line, "ExecStart=/bin/sh -c '"); ok {
+			script = strings.TrimSuffix(rest, "'")
+		}
+	}
+	if script == "" {
+		t.Fatalf("no ExecStart=/bin/sh -c '...' in mssclamp-metrics.service:\n%s", unit)
+	}
+	dir, err := os.MkdirTemp("", "msc-textfile-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chown(dir, nobody, nobody); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "mssclamp.prom")
+	// systemd substitutes ${OUT}; the test's binary stands in for /usr/bin's.
+	script = strings.NewReplacer("${OUT}", out, "/usr/bin/mssclamp-cmd", cmdPath).Replace(script)
+	sh := exec.Command("/bin/sh", "-c", script)
+	sh.Dir = "/"
+	sh.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: nobody, Gid: nobody}}
+	if got := runBinary(sh, bus); got != (result{}) {
+		t.Fatalf("the unit's command %q: %q", script, got)
+	}
+	if data, err := os.ReadFile(out); err != nil || string(data) != want {
+		t.Errorf("%s: %v\n%s\nwant:\n%s", out, err, data, want)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("%s holds %d entries, want only mssclamp.prom", dir, len(entries))
 	}
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -79,5 +80,16 @@ func TestMetricsLabelEscaping(t *testing.T) {
 	want := model.LabelSet{"scope_kind": "zone", "scope": "public", "owner": "mssclampd", "rule": model.LabelValue(rule)}
 	if !labels.Equal(want) || m.GetCounter().GetValue() != 1 {
 		t.Errorf("got %v %v, want %v 1", labels, m.GetCounter().GetValue(), want)
+	}
+}
+
+// TestMetricsUnits: systemd accepts the textfile-collector units in dist/
+// (TestSystemMetrics runs the service's command line).
+func TestMetricsUnits(t *testing.T) {
+	systest.RequireCommands(t, "systemd-analyze")
+	units := []string{"../../dist/systemd/mssclamp-metrics.service", "../../dist/systemd/mssclamp-metrics.timer"}
+	out, err := exec.Command("systemd-analyze", append([]string{"verify", "--man=no"}, units...)...).CombinedOutput()
+	if err != nil || len(out) > 0 {
+		t.Errorf("systemd-analyze verify: %v\n%s", err, out)
 	}
 }
