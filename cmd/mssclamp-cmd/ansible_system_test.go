@@ -246,7 +246,6 @@ func TestSystemAnsibleRichRule(t *testing.T) {
 		{task{name: "permanent", argv: query("--permanent", "--query-rich-rule="+r2)}, want{fields: map[string]string{"rc": "0"}}},
 		{task{name: "reload", argv: []string{"--reload"}}, want{fields: map[string]string{"rc": "0", "stdout": "success"}}},
 		{task{name: "at runtime after the reload", argv: query("--query-rich-rule=" + r2)}, want{fields: map[string]string{"rc": "0"}}},
-		{task{name: "permanent again, both", args: internal(r2, "present", "permanent", true, "immediate", true)}, want{}},
 		{task{name: "remove from both", args: internal(r2, "absent", "permanent", true, "immediate", true), diff: true},
 			want{changed: true, fields: map[string]string{"msg": "Permanent and Non-Permanent(immediate) operation",
 				"diff": `"before_header":"zone internal (permanent)"`}}},
@@ -268,8 +267,6 @@ func TestSystemAnsibleRichRule(t *testing.T) {
 			want{failed: true, fields: map[string]string{"msg": "unable to perform immediate actions without a running mssclampd daemon"}}},
 		{task{name: "offline, permanent", args: offline(r4, "offline", true, "permanent", true), diff: true, env: noDaemon},
 			want{changed: true, fields: map[string]string{"offline": "true", "diff": `"after":"rule tcp-mss-clamp value=\"1452\"\n"`}}},
-		{task{name: "offline, permanent again", args: offline(r4, "offline", true, "permanent", true), env: noDaemon},
-			want{fields: map[string]string{"offline": "true"}}},
 		{task{name: "in the files", argv: []string{"--offline", "--config-dir=" + offlineDir, "--zone=internal", "--list-rich-rules"}},
 			want{fields: map[string]string{"stdout": `rule tcp-mss-clamp value="1452"`}}},
 	}
