@@ -28,6 +28,10 @@
 //   - Firewalld: upstream firewalld in a namespace, on a Bus, with a private copy of
 //     /etc/firewalld and the chosen FirewallBackend. Cmd runs firewall-cmd against it; Stop and
 //     Start restart it.
+//   - DebTree: a Debian package (optionally with the dependencies this machine lacks) downloaded
+//     with apt-get and unpacked into /var/cache/mssclamp-systest, never installed, for tools the
+//     tests drive but the project does not install (ansible-core, promtool): no maintainer
+//     script runs and no service gets enabled.
 //
 // A typical test:
 //
