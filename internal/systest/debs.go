@@ -125,7 +125,8 @@ func unpackDebs(o DebOptions, root string) error {
 }
 
 // aptGet runs apt-get in dir; when the package lists do not know the package (a machine
-// whose lists were never fetched), it updates them once and tries again.
+// whose lists were never fetched) or name a file the archive no longer has (lists older than
+// a point release), it updates them once and tries again.
 func aptGet(dir string, args []string) error {
 	run := func() (string, error) {
 		cmd := exec.Command("apt-get", args...)
@@ -135,7 +136,9 @@ func aptGet(dir string, args []string) error {
 		return string(out), err
 	}
 	out, err := run()
-	if err != nil && (strings.Contains(out, "Unable to locate package") || strings.Contains(out, "has no installation candidate")) {
+	stale := strings.Contains(out, "Unable to locate package") || strings.Contains(out, "has no installation candidate") ||
+		strings.Contains(out, "Failed to fetch")
+	if err != nil && stale {
 		if upd, uerr := exec.Command("apt-get", "-qq", "update").CombinedOutput(); uerr != nil {
 			return fmt.Errorf("apt-get update: %v: %s", uerr, bytes.TrimSpace(upd))
 		}
