@@ -155,6 +155,25 @@ func (c *Client) Rules(ctx context.Context, s firewalld.Scope, permanent bool) (
 	return rules, err
 }
 
+// Scopes lists the zones, then the policies, mssclampd has at runtime.
+func (c *Client) Scopes(ctx context.Context) ([]firewalld.Scope, error) {
+	var out []firewalld.Scope
+	for _, policy := range []bool{false, true} {
+		method := ServiceZoneInterface + ".getZones"
+		if policy {
+			method = ServicePolicyInterface + ".getPolicies"
+		}
+		var names []string
+		if err := c.call(ctx, ServicePath, method, nil, &names); err != nil {
+			return nil, err
+		}
+		for _, name := range names {
+			out = append(out, firewalld.Scope{Policy: policy, Name: name})
+		}
+	}
+	return out, nil
+}
+
 // RuleCounter is one element of getRichRuleCounters' a(stt).
 type RuleCounter struct {
 	Rule    string

@@ -30,7 +30,7 @@
 // printed (it would cost a call to firewalld on every command); options of
 // our own (--list-backend-rules, --output, --offline, --config-dir,
 // --backend, counters with --verbose, --migrate-direct, --suggest-mss and
-// their options). argparse's parsing, abbreviations
+// their options, --list-metrics). argparse's parsing, abbreviations
 // and error texts included, is reproduced by internal/argparse, which pflag
 // cannot do.
 package main
@@ -108,6 +108,9 @@ func run(args []string, e env) int {
 	defer cancel()
 	if o.migrateDirect {
 		return runMigrate(ctx, o, p, e)
+	}
+	if o.listMetrics {
+		return runMetrics(ctx, o, p, e.dial)
 	}
 	if o.offline {
 		return runOffline(ctx, o, p, e.machine)

@@ -51,6 +51,7 @@ var optionTable = []argparse.Option{
 	{Long: "--encap", Kind: argparse.Value},
 	{Long: "--family", Kind: argparse.Value},
 	{Long: "--conservative", Kind: argparse.Flag},
+	{Long: "--list-metrics", Kind: argparse.Flag, Group: groupStandalone},
 }
 
 // migrateOptions and suggestOptions are the options that only
@@ -90,6 +91,8 @@ type options struct {
 	family       string // --family, "" (both) when not given
 	conservative bool
 
+	listMetrics bool // --list-metrics (metrics.go)
+
 	// migrateGiven and suggestGiven list the options of migrateOptions and
 	// suggestOptions that were given, for checkOptions.
 	migrateGiven, suggestGiven []string
@@ -128,6 +131,7 @@ func parseOptions(args []string) (*options, error) {
 		encap:              "none",
 		family:             r.Values["--family"],
 		conservative:       r.Flags["--conservative"],
+		listMetrics:        r.Flags["--list-metrics"],
 	}
 	for _, name := range migrateOptions {
 		if r.Set(name) {
@@ -181,7 +185,7 @@ func parseOptions(args []string) (*options, error) {
 // standalone: the actions that take no zone.
 func (o *options) standalone() bool {
 	return o.help || o.version || o.state || o.reload || o.runtimeToPermanent || o.listBackendRules ||
-		o.migrateDirect || o.suggestMSS
+		o.migrateDirect || o.suggestMSS || o.listMetrics
 }
 
 // zoneOps: the actions on a zone's or policy's rules.
@@ -198,7 +202,7 @@ func (o *options) zoneOrPolicy() bool {
 // listGet: the actions that only print, where --quiet makes no sense.
 // --migrate-direct --apply changes something, so it may be quiet.
 func (o *options) listGet() bool {
-	return o.help || o.version || o.list || o.listBackendRules || o.suggestMSS || (o.migrateDirect && !o.apply)
+	return o.help || o.version || o.list || o.listBackendRules || o.suggestMSS || o.listMetrics || (o.migrateDirect && !o.apply)
 }
 
 // parseTimeout reads firewall-cmd's --timeout: "N", "Ns", "Nm" or "Nh"

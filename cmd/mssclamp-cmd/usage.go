@@ -27,6 +27,9 @@ Status Options
                        Create permanent from runtime configuration
   --list-backend-rules Print what the kernel holds for mssclampd (with
                        counters), or offline what would be installed
+  --list-metrics       Print per-rule packet and byte counters, rule counts,
+                       mode and backend in Prometheus' text format (for
+                       node_exporter's textfile collector); no root needed
 
 Permanent Options
   --permanent          Set an option permanently

@@ -66,7 +66,7 @@ _mssclamp_cmd() {
 
 	local opts="
 		--help --version --quiet --verbose
-		--state --reload --runtime-to-permanent --list-backend-rules
+		--state --reload --runtime-to-permanent --list-backend-rules --list-metrics
 		--permanent --zone= --policy= --timeout=
 		--list-rich-rules --add-rich-rule= --remove-rich-rule= --query-rich-rule=
 		--output=

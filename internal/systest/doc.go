@@ -40,6 +40,10 @@
 //   - mssclampd: Build builds a command of this tree; StartMssclampd runs the built daemon in a
 //     namespace on a Bus until it owns its name; Spawn starts any long-running child the way
 //     the harness starts its daemons.
+//   - DebTree: a Debian package (optionally with the dependencies this machine lacks) downloaded
+//     with apt-get and unpacked into /var/cache/mssclamp-systest, never installed, for tools the
+//     tests drive but the project does not install (ansible-core, promtool): no maintainer
+//     script runs and no service gets enabled.
 //
 // A typical test:
 //
