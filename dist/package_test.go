@@ -77,32 +77,48 @@ func sameFiles(t *testing.T, what string, got, want []string) {
 // TestRPM: `rpm -qpl` lists both binaries, the unit, the D-Bus files, the
 // man pages and the rest; the configuration is a conffile the package
 // never replaces, the dependencies are as Fedora and RHEL name them, and
-// the scriptlets never enable or start the daemon.
+// the scriptlets never enable or start the daemon. rpm is Debian's, run
+// from a tree with its libraries and configuration.
 func TestRPM(t *testing.T) {
-	systest.RequireDebianPackages(t, "rpm")
+	tree := systest.DebianTree(t, "", "rpm", "rpm-common")
+	db := t.TempDir()
+	libs, _ := filepath.Glob(filepath.Join(tree, "usr/lib/*-linux-gnu*"))
+	env := append(os.Environ(), "LD_LIBRARY_PATH="+strings.Join(libs, ":"), "RPM_CONFIGDIR="+filepath.Join(tree, "usr/lib/rpm"))
+	rpmQuery := func(args ...string) string {
+		t.Helper()
+		cmd := exec.Command(filepath.Join(tree, "usr/bin/rpm"), append([]string{"--dbpath", db, "-qp"}, args...)...)
+		cmd.Env = env
+		out, err := cmd.Output()
+		if ee, ok := err.(*exec.ExitError); ok {
+			t.Fatalf("rpm -qp %s: %v\n%s", strings.Join(args, " "), err, ee.Stderr)
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		return string(out)
+	}
 	_, rpm := packages(t)
 	var files []string
-	for _, f := range lines(run(t, "rpm", "-qpl", rpm)) {
+	for _, f := range lines(rpmQuery("-l", rpm)) {
 		// Directories the package owns are listed too.
 		if !strings.HasSuffix(f, "/mssclamp") && !strings.HasSuffix(f, "/examples") && !strings.HasSuffix(f, "/zones") && !strings.HasSuffix(f, "/policies") {
 			files = append(files, f)
 		}
 	}
 	sameFiles(t, "the .rpm", files, append(slices.Clone(packaged), rpmOnly...))
-	t.Logf("rpm -qpl %s:\n%s", filepath.Base(rpm), run(t, "rpm", "-qpl", rpm))
-	if got := lines(run(t, "rpm", "-qp", "--configfiles", rpm)); !slices.Equal(got, []string{"/etc/sysconfig/mssclampd"}) {
+	t.Logf("rpm -qpl %s:\n%s", filepath.Base(rpm), rpmQuery("-l", rpm))
+	if got := lines(rpmQuery("--configfiles", rpm)); !slices.Equal(got, []string{"/etc/sysconfig/mssclampd"}) {
 		t.Errorf("config files %v", got)
 	}
-	if got := run(t, "rpm", "-qp", "--qf", "[%{FILEFLAGS:fflags} %{FILENAMES}\n]", rpm); !strings.Contains(got, "cn /etc/sysconfig/mssclampd") {
+	if got := rpmQuery("--qf", "[%{FILEFLAGS:fflags} %{FILENAMES}\n]", rpm); !strings.Contains(got, "cn /etc/sysconfig/mssclampd") {
 		t.Errorf("/etc/sysconfig/mssclampd is not %%config(noreplace):\n%s", got)
 	}
-	if got := lines(run(t, "rpm", "-qp", "--requires", rpm)); !slices.Contains(got, "dbus") {
+	if got := lines(rpmQuery("--requires", rpm)); !slices.Contains(got, "dbus") {
 		t.Errorf("requires %v, want dbus", got)
 	}
-	if got := lines(run(t, "rpm", "-qp", "--recommends", rpm)); !slices.Equal(got, []string{"(nftables or iptables)"}) {
+	if got := lines(rpmQuery("--recommends", rpm)); !slices.Equal(got, []string{"(nftables or iptables)"}) {
 		t.Errorf("recommends %v", got)
 	}
-	checkScripts(t, "the .rpm's scriptlets", run(t, "rpm", "-qp", "--scripts", rpm))
+	checkScripts(t, "the .rpm's scriptlets", rpmQuery("--scripts", rpm))
 }
 
 // enableLinks lists the links `systemctl enable mssclampd` makes.
@@ -172,7 +188,7 @@ func TestDeb(t *testing.T) {
 	}
 	checkScripts(t, "the .deb's maintainer scripts", read("postinst")+read("prerm")+read("postrm"))
 
-	systest.RequireDebianPackages(t, "lintian")
+	systest.RequireCommands(t, "lintian")
 	cmd := exec.Command("lintian", "--info", "--show-overrides", deb)
 	out, err := cmd.Output() // stderr only says that root should not run lintian
 	t.Logf("lintian --info --show-overrides %s:\n%s", filepath.Base(deb), out)
@@ -195,8 +211,10 @@ func TestDeb(t *testing.T) {
 // what needs it.
 func TestDebInstallPurge(t *testing.T) {
 	systest.RequireRoot(t)
-	systest.RequireCommands(t, "dpkg", "systemctl", "deb-systemd-helper")
-	systest.RequireDebianPackages(t, "man-db", "systemd") // systemd-analyze; no daemon is started
+	systest.RequireCommands(t, "dpkg", "systemctl", "deb-systemd-helper", "systemd-analyze", "man")
+	if out, _ := exec.Command("dpkg-query", "-W", "-f=${db:Status-Abbrev}", "dbus").Output(); !strings.HasPrefix(string(out), "ii") {
+		t.Skip("the .deb depends on dbus, which is not installed here (installing it would enable the system bus)")
+	}
 	if out, _ := exec.Command("dpkg-query", "-W", "-f=${db:Status-Abbrev}", "mssclamp").Output(); len(out) > 0 {
 		t.Skipf("mssclamp is installed on this machine (%s): not touching it", strings.TrimSpace(string(out)))
 	}
@@ -205,7 +223,6 @@ func TestDebInstallPurge(t *testing.T) {
 	}
 	deb, _ := packages(t)
 	want := gitDescribe(t)
-	systest.LockPackages(t) // nothing else installs meanwhile
 	before := snapshot(t)
 	t.Cleanup(func() {
 		exec.Command("dpkg", "--purge", "mssclamp").Run()
@@ -290,7 +307,7 @@ func snapshot(t *testing.T) map[string]string {
 			if d.IsDir() && (path == "/run/netns" || path == "/proc") {
 				return filepath.SkipDir
 			}
-			if strings.Contains(strings.ToLower(d.Name()), "mssclamp") && path != systest.AptLock {
+			if strings.Contains(strings.ToLower(d.Name()), "mssclamp") {
 				names = append(names, path)
 			}
 			return nil

@@ -16,10 +16,13 @@
 set -eu
 
 # dbus-daemon and dbus-bin, not dbus: dbus (and dbus-system-bus-common) enable
-# the system bus unit and socket.
+# the system bus unit and socket. lintian, man-db and groff-base are the tools
+# the package tests drive that cannot run unpacked in a private tree (see
+# internal/systest/debian.go); every other tool the tests drive does.
 demo="iproute2 dbus-daemon tcpdump python3"
 test="iproute2 dbus-daemon dbus-bin nftables iptables ipset procps util-linux python3
-python3-dbus python3-gi gir1.2-glib-2.0 python3-nftables debian-archive-keyring"
+python3-dbus python3-gi gir1.2-glib-2.0 python3-nftables debian-archive-keyring
+lintian man-db groff-base"
 
 list=no
 [ "${1:-}" = --list ] && { list=yes; shift; }

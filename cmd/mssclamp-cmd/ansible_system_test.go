@@ -23,7 +23,7 @@ const collectionsDir = "../../contrib"
 // ansible runs ansible-core's commands with a private home and the
 // collection on its path.
 type ansible struct {
-	root string // where ansible-core is: "/" or a tree systest.DebTree unpacked
+	root string // the tree systest.DebianTree unpacked ansible-core into
 	dir  string // working directory, ANSIBLE_HOME, playbooks and results
 	env  []string
 }
@@ -31,7 +31,7 @@ type ansible struct {
 func newAnsible(t testing.TB, env []string) *ansible {
 	t.Helper()
 	systest.RequireCommands(t, "/usr/bin/python3")
-	a := &ansible{root: systest.DebTree(t, systest.DebOptions{Package: "ansible-core", WithDeps: true}), dir: t.TempDir()}
+	a := &ansible{root: systest.DebianTree(t, "", "ansible-core"), dir: t.TempDir()}
 	collections, err := filepath.Abs(collectionsDir)
 	if err != nil {
 		t.Fatal(err)
@@ -47,9 +47,7 @@ func newAnsible(t testing.TB, env []string) *ansible {
 		"ANSIBLE_RETRY_FILES_ENABLED=false",
 		"ANSIBLE_PIPELINING=true", // one python per task, no module file written
 	)
-	if a.root != "/" {
-		a.env = append(a.env, "PYTHONPATH="+filepath.Join(a.root, "usr/lib/python3/dist-packages"))
-	}
+	a.env = append(a.env, "PYTHONPATH="+filepath.Join(a.root, "usr/lib/python3/dist-packages"))
 	return a
 }
 

@@ -61,7 +61,7 @@ func TestCompletionsListEveryOption(t *testing.T) {
 
 // TestBashCompletion runs the bash completion as bash-completion does.
 func TestBashCompletion(t *testing.T) {
-	systest.RequireDebianPackages(t, "bash-completion")
+	tree := systest.DebianTree(t, "", "bash-completion")
 	for _, c := range []struct {
 		words []string // the last is being completed
 		want  string
@@ -83,13 +83,13 @@ func TestBashCompletion(t *testing.T) {
 			line.WriteString(w)
 		}
 		// compopt works only inside a completion bash runs itself.
-		script := `. /usr/share/bash-completion/bash_completion
-. "$1"; shift
+		script := `. "$1"/usr/share/bash-completion/bash_completion
+. "$2"; shift 2
 compopt() { :; }
 COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMP_POINT=${#COMP_LINE}
 _mssclamp_cmd mssclamp-cmd "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
 echo "${COMPREPLY[*]}"`
-		cmd := exec.Command("bash", append([]string{"-c", script, "bash", bashCompletion}, words...)...)
+		cmd := exec.Command("bash", append([]string{"-c", script, "bash", tree, bashCompletion}, words...)...)
 		cmd.Env = append(os.Environ(), "COMP_LINE="+line.String())
 		out, err := cmd.CombinedOutput()
 		if got := strings.TrimSpace(string(out)); err != nil || got != c.want {

@@ -31,7 +31,7 @@ const nobody = 65534
 func TestSystemMetrics(t *testing.T) {
 	systest.RequireRoot(t)
 	t.Parallel()
-	promtool := filepath.Join(systest.DebTree(t, systest.DebOptions{Package: "prometheus", Only: []string{"./usr/bin/promtool"}}), "usr/bin/promtool")
+	promtool := filepath.Join(systest.DebianTree(t, "", "prometheus"), "usr/bin/promtool")
 	tp := systest.NewTopology(t, 1400)
 	dist, err := filepath.Abs("../../dist/dbus-1/system.d")
 	if err != nil {

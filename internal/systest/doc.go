@@ -29,10 +29,9 @@
 //   - Firewalld: upstream firewalld in a namespace, on a Bus, with its own copy of the package's
 //     /etc/firewalld and the chosen FirewallBackend. Cmd runs firewall-cmd against it; Stop and
 //     Start restart it. It is never the host's firewalld: FirewalldTree is one release of
-//     Debian's packages (0.9.3 of Debian 11, 1.3.3 of Debian 12, 2.3.1 of Debian 13), fetched
-//     once per host with `apt-get download` under a private apt configuration, unpacked with
-//     `dpkg-deb -x` into /var/tmp/mssclamp-firewalld and run by the system python3 with
-//     PYTHONPATH into the tree and --default-config pointing at its /usr/lib/firewalld.
+//     Debian's packages (0.9.3 of Debian 11, 1.3.3 of Debian 12, 2.3.1 of Debian 13), unpacked
+//     by DebianTree and run by the system python3 with PYTHONPATH into the tree and
+//     --default-config pointing at its /usr/lib/firewalld.
 //     StartFirewalldWith(FirewalldOptions{Release: "0.9.3"}) picks a release; StartFirewalld runs
 //     $MSSCLAMP_FIREWALLD, 1.3.3 by default. Releases differ: 0.9 has policies but no
 //     tcp-mss-clamp and no intra-zone forwarding (ForwardWithinZone sets the zone's target
@@ -40,10 +39,12 @@
 //   - mssclampd: Build builds a command of this tree; StartMssclampd runs the built daemon in a
 //     namespace on a Bus until it owns its name; Spawn starts any long-running child the way
 //     the harness starts its daemons.
-//   - DebTree: a Debian package (optionally with the dependencies this machine lacks) downloaded
-//     with apt-get and unpacked into /var/cache/mssclamp-systest, never installed, for tools the
-//     tests drive but the project does not install (ansible-core, promtool): no maintainer
-//     script runs and no service gets enabled.
+//   - DebianTree: Debian packages downloaded with apt-get and unpacked with `dpkg-deb -x` into
+//     /var/tmp/mssclamp-debian, once per host, never installed (no maintainer script runs, no
+//     service gets enabled): firewalld's releases from their suites, and from the host's suite
+//     the tools the tests drive (ansible-core, promtool, rpm, bash-completion) with what they
+//     need that the host lacks. lintian and man cannot run from a tree: scripts/deps.sh test
+//     installs them.
 //
 // A typical test:
 //

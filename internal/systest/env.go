@@ -30,7 +30,7 @@ func RequireCommands(t testing.TB, names ...string) {
 		}
 	}
 	if len(missing) > 0 {
-		t.Skipf("system test: needs command(s) not in PATH: %s", strings.Join(missing, ", "))
+		t.Skipf("system test: needs command(s) not in PATH: %s (as root, scripts/deps.sh test installs the tools the tests drive)", strings.Join(missing, ", "))
 	}
 }
 

@@ -12,11 +12,11 @@ import (
 // man-db (`MANWIDTH=80 man --warnings -l`, groff's warnings on) in the C
 // locale so that the text is ASCII, and returns the text. Anything man or
 // groff says on standard error fails the test: a warning is a defect of the
-// page. man-db and groff are installed when missing (see
-// RequireDebianPackages).
+// page. man-db and groff come from the host (scripts/deps.sh test installs
+// them; see DebianTree for why not from a tree).
 func ManText(t testing.TB, path string) string {
 	t.Helper()
-	RequireDebianPackages(t, "man-db", "groff-base")
+	RequireCommands(t, "man", "groff")
 	cmd := exec.Command("man", "--warnings", "-l", path)
 	cmd.Env = append(os.Environ(), "MANWIDTH=80", "LC_ALL=C", "MANPAGER=cat", "PAGER=cat")
 	var stdout, stderr bytes.Buffer
