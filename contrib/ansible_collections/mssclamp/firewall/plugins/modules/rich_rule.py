@@ -2,6 +2,7 @@
 # -*- coding: utf-8 -*-
 #
 # Part of firewalld-mssclamp: the mssclamp.firewall collection.
+# GNU General Public License v2.0 or later (see LICENSE at the repository's root)
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
