@@ -20,7 +20,7 @@ FUZZTIME ?= 60s
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo unknown)
 LDFLAGS = -s -w -X github.com/firewalld-mssclamp/mssclamp/internal/buildinfo.stamped=$(VERSION)
 
-.PHONY: test vet unit build demo bench fuzz have-go test-deps demo-deps man install uninstall package package-deb-tree package-rpm-tree
+.PHONY: test vet unit build demo bench fuzz have-go test-deps demo-deps man install uninstall package
 
 test: vet unit
 
@@ -57,7 +57,8 @@ build: have-go
 	CGO_ENABLED=0 $(GO) build -buildmode=pie -trimpath -ldflags '$(LDFLAGS)' -o bin/ ./cmd/...
 
 # make install lays out what the packages hold (PREFIX=/usr is the packages'
-# layout; DESTDIR stages it elsewhere). It installs nothing that changes
+# layout, save each distribution's own directories; DESTDIR stages it
+# elsewhere). It installs nothing that changes
 # behaviour: no rules (the examples go to the documentation), the unit is
 # neither enabled nor started, and an existing /etc/default/mssclampd is
 # kept. dbus-daemon reads bus policies only from /usr/share and /etc, hence
@@ -86,7 +87,7 @@ INSTALLED = $(BINDIR)/mssclamp-cmd $(SBINDIR)/mssclampd $(UNITDIR)/mssclampd.ser
 	$(DOCDIR)/examples/policies/lan-to-wan.xml $(if $(LICENSEDIR),$(LICENSEDIR)/LICENSE)
 
 # The unit names /usr/sbin/mssclampd: another SBINDIR is written into it.
-define install-files
+install: build
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(UNITDIR) \
 		$(DESTDIR)$(DBUSSERVICEDIR) $(DESTDIR)$(DBUSPOLICYDIR) $(DESTDIR)$(MANDIR)/man1 \
 		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(BASHCOMPDIR) \
@@ -109,10 +110,6 @@ define install-files
 	install -m 0644 dist/examples/policies/lan-to-wan.xml $(DESTDIR)$(DOCDIR)/examples/policies/lan-to-wan.xml
 	$(if $(LICENSEDIR),install -D -m 0644 LICENSE $(DESTDIR)$(LICENSEDIR)/LICENSE)
 	test -e $(DESTDIR)$(DEFAULTSDIR)/mssclampd || install -m 0644 dist/default/mssclampd $(DESTDIR)$(DEFAULTSDIR)/mssclampd
-endef
-
-install: build
-	$(install-files)
 
 # Leaves $(DEFAULTSDIR)/mssclampd (the administrator's) and the rules in
 # /etc/firewalld/mssclamp.
@@ -122,29 +119,14 @@ uninstall:
 		$(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) $(if $(LICENSEDIR),$(DESTDIR)$(LICENSEDIR)) 2>/dev/null
 
 # make package writes bin/mssclamp_VERSION_ARCH.deb and
-# bin/mssclamp-VERSION-1.ARCH.rpm: make install lays out one tree per format
-# (each distribution's directories), and packaging/ packs them with nfpm. It
-# is a Go module of its own, so that nfpm's dependencies stay out of the
-# daemon's module.
-PKGROOT = $(CURDIR)/bin/pkgroot
-package: package-deb-tree package-rpm-tree
-	rm -f bin/mssclamp_*.deb bin/mssclamp-*.rpm
+# bin/mssclamp-VERSION-1.ARCH.rpm from packaging/nfpm.yaml (each
+# distribution's directories, dependencies and scripts) with nfpm, through
+# packaging/, a Go module of its own so that nfpm's dependencies stay out of
+# the daemon's module.
+package: build
+	rm -rf bin/pkgroot bin/mssclamp_*.deb bin/mssclamp-*.rpm
 	cd packaging && SOURCE_DATE_EPOCH=$${SOURCE_DATE_EPOCH:-$$(git log -1 --format=%ct 2>/dev/null)} \
-		$(GO) run . -version '$(VERSION)' -deb $(PKGROOT)/deb -rpm $(PKGROOT)/rpm -out $(CURDIR)/bin
-
-# Each distribution's directories (Debian: zsh's vendor-completions, the
-# licence in the copyright file; RPM: /etc/sysconfig, /usr/share/licenses).
-package-deb-tree: override DESTDIR = $(PKGROOT)/deb
-package-deb-tree: override LICENSEDIR =
-package-deb-tree: override ZSHCOMPDIR = /usr/share/zsh/vendor-completions
-package-deb-tree: override DEFAULTSDIR = /etc/default
-package-rpm-tree: override DESTDIR = $(PKGROOT)/rpm
-package-rpm-tree: override DEFAULTSDIR = /etc/sysconfig
-package-deb-tree package-rpm-tree: override PREFIX = /usr
-package-deb-tree package-rpm-tree: override SYSCONFDIR = /etc
-package-deb-tree package-rpm-tree: build
-	rm -rf $(DESTDIR)
-	$(install-files)
+		$(GO) run . -version '$(VERSION)'
 
 # The man pages in dist/man are generated from dist/man/*.txt and from the
 # options the commands print with --help (internal/manpage), and committed;
