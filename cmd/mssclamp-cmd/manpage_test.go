@@ -27,9 +27,7 @@ func TestManPage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := manpage.Check(manPage, got, *testutil.Update); err != nil {
-		t.Error(err)
-	}
+	testutil.Golden(t, manPage, string(got))
 }
 
 // optionNameRE finds the option names in a synopsis such as "-h, --help"

@@ -35,9 +35,7 @@ func TestManPage(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := manpage.Check(page, got, *testutil.Update); err != nil {
-			t.Error(err)
-		}
+		testutil.Golden(t, page, string(got))
 	}
 }
 
