@@ -2,9 +2,9 @@ package store
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -114,7 +114,7 @@ func TestConcurrentFiles(t *testing.T) {
 	clamp := rules(t, "rule tcp-mss-clamp")
 	for i := range 8 {
 		go func() {
-			z := &Zone{Name: "z" + strconv.Itoa(i), Rules: clamp}
+			z := &Zone{Name: fmt.Sprintf("z%d", i), Rules: clamp}
 			for range 5 {
 				if err := s.SaveZone(z); err != nil {
 					done <- err

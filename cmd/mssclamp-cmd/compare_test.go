@@ -26,6 +26,20 @@ var detailSuffix = regexp.MustCompile(`(?m) \(column \d+, [^\n]*\)$`)
 // value="535"`) or have no tcp-mss-clamp at all (0.9.3).
 const compareRelease = "1.3.3"
 
+// newAnyPolicy creates the policy name from ANY zone to ANY zone in fw,
+// permanently, and reloads it so that it is there at runtime too.
+func newAnyPolicy(t *testing.T, fw *systest.Firewalld, name string) {
+	t.Helper()
+	for _, args := range [][]string{
+		{"--permanent", "--new-policy=" + name},
+		{"--permanent", "--policy=" + name, "--add-ingress-zone=ANY"},
+		{"--permanent", "--policy=" + name, "--add-egress-zone=ANY"},
+		{"--reload"},
+	} {
+		fw.MustCmd(t, args...)
+	}
+}
+
 // comparable reports whether firewall-cmd can do what a step does.
 func comparable(s *step, args []string) bool {
 	for _, l := range s.before {
@@ -55,14 +69,7 @@ func TestSystemCompareFirewallCmd(t *testing.T) {
 	ours.startDaemon(t, "--firewalld=off")
 
 	fw := systest.StartFirewalldWith(t, nil, nil, systest.FirewalldOptions{Backend: "nftables", Release: compareRelease})
-	for _, args := range [][]string{
-		{"--permanent", "--new-policy=fwd"},
-		{"--permanent", "--policy=fwd", "--add-ingress-zone=ANY"},
-		{"--permanent", "--policy=fwd", "--add-egress-zone=ANY"},
-		{"--reload"},
-	} {
-		fw.MustCmd(t, args...)
-	}
+	newAnyPolicy(t, fw, "fwd")
 
 	path := filepath.Join(transcriptDir, "standalone.txt")
 	steps, _ := readTranscript(t, path)

@@ -46,7 +46,7 @@ func TestCompletionsListEveryOption(t *testing.T) {
 		want = append(want, o.Long)
 	}
 	slices.Sort(want)
-	for path, start := range map[string]string{bashCompletion: `local opts="`, zshCompletion: "_arguments"} {
+	for path, start := range map[string]string{bashCompletion: `	*)`, zshCompletion: "_arguments"} {
 		if got := completionOptions(t, path, start); !slices.Equal(got, want) {
 			t.Errorf("%s offers %v\nthe command takes %v", path, got, want)
 		}

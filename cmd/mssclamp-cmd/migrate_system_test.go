@@ -41,14 +41,7 @@ func TestSystemMigrateDirect(t *testing.T) {
 		!strings.Contains(got.stdout, "    firewall-cmd --permanent --new-policy=mss-fwd\n") {
 		t.Fatalf("first --apply: exit %d\n%s%s", got.code, got.stdout, got.stderr)
 	}
-	for _, args := range [][]string{
-		{"--permanent", "--new-policy=mss-fwd"},
-		{"--permanent", "--policy=mss-fwd", "--add-ingress-zone=ANY"},
-		{"--permanent", "--policy=mss-fwd", "--add-egress-zone=ANY"},
-		{"--reload"},
-	} {
-		fw.MustCmd(t, args...)
-	}
+	newAnyPolicy(t, fw, "mss-fwd")
 	// The reload dropped the runtime-only passthrough, as the plan warned.
 	passthrough(runtimeClamp, false)
 	waitFor(t, "mssclampd to follow firewalld's new policy", func() bool {

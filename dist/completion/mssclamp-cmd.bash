@@ -21,60 +21,35 @@ _mssclamp_cmd() {
 	local cur prev words cword split
 	_init_completion -s || return
 
+	# An option's value: the choices it takes (none for free text), else
+	# the options.
+	local choices
 	case $prev in
-	--zone)
-		COMPREPLY=($(compgen -W "$(_mssclamp_cmd_zones zones)" -- "$cur"))
-		return
-		;;
-	--policy)
-		COMPREPLY=($(compgen -W "$(_mssclamp_cmd_zones policies)" -- "$cur"))
-		return
-		;;
-	--timeout | --add-rich-rule | --remove-rich-rule | --query-rich-rule | --mtu)
-		return
-		;;
-	--output)
-		COMPREPLY=($(compgen -W "text json" -- "$cur"))
-		return
-		;;
-	--backend)
-		COMPREPLY=($(compgen -W "auto nftables iptables" -- "$cur"))
-		return
-		;;
-	--family)
-		COMPREPLY=($(compgen -W "ipv4 ipv6" -- "$cur"))
-		return
-		;;
-	--encap)
-		COMPREPLY=($(compgen -W "none pppoe gre ipip 6in4 wireguard vxlan geneve ipsec openvpn-udp" -- "$cur"))
-		return
-		;;
-	--mtu-of)
-		_available_interfaces
-		return
-		;;
-	--from)
-		_filedir xml
-		return
-		;;
-	--config-dir)
-		_filedir -d
-		return
+	--zone) choices=$(_mssclamp_cmd_zones zones) ;;
+	--policy) choices=$(_mssclamp_cmd_zones policies) ;;
+	--output) choices="text json" ;;
+	--backend) choices="auto nftables iptables" ;;
+	--family) choices="ipv4 ipv6" ;;
+	--encap) choices="none pppoe gre ipip 6in4 wireguard vxlan geneve ipsec openvpn-udp" ;;
+	--mtu-of) _available_interfaces ;;
+	--from) _filedir xml ;;
+	--config-dir) _filedir -d ;;
+	--timeout | --add-rich-rule | --remove-rich-rule | --query-rich-rule | --mtu) ;;
+	*)
+		$split && return
+		choices="
+			--help --version --quiet --verbose
+			--state --reload --runtime-to-permanent --list-backend-rules --list-metrics
+			--permanent --zone= --policy= --timeout=
+			--list-rich-rules --add-rich-rule= --remove-rich-rule= --query-rich-rule=
+			--output=
+			--migrate-direct --from= --apply
+			--suggest-mss --mtu= --mtu-of= --encap= --family= --conservative
+			--offline --config-dir= --backend=
+		"
 		;;
 	esac
-	$split && return
-
-	local opts="
-		--help --version --quiet --verbose
-		--state --reload --runtime-to-permanent --list-backend-rules --list-metrics
-		--permanent --zone= --policy= --timeout=
-		--list-rich-rules --add-rich-rule= --remove-rich-rule= --query-rich-rule=
-		--output=
-		--migrate-direct --from= --apply
-		--suggest-mss --mtu= --mtu-of= --encap= --family= --conservative
-		--offline --config-dir= --backend=
-	"
-	COMPREPLY=($(compgen -W "$opts" -- "$cur"))
+	[[ -v choices ]] && COMPREPLY=($(compgen -W "$choices" -- "$cur"))
 	[[ ${COMPREPLY-} == *= ]] && compopt -o nospace
 } &&
 	complete -F _mssclamp_cmd mssclamp-cmd
